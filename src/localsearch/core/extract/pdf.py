@@ -1,0 +1,44 @@
+"""PDF through PDFium (fast, permissive licence); page numbers are kept for every passage."""
+
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+from localsearch.core.errors import UnsupportedFile
+from localsearch.core.extract.limits import Limits
+from localsearch.core.types import Extracted, PageSpan
+
+
+def extract(path: Path, limits: Limits) -> Extracted:
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        msg = str(e)
+        if "password" in msg.lower():
+            raise UnsupportedFile("encrypted PDF (password required)") from e
+        raise UnsupportedFile(f"unreadable PDF ({msg})") from e
+    parts: list[str] = []
+    pages: list[PageSpan] = []
+    pos = 0
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            try:
+                textpage = page.get_textpage()
+                try:
+                    text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
+            text = text.strip()
+            if text:
+                pages.append(PageSpan(pos, pos + len(text), i + 1))
+                parts.append(text)
+                pos += len(text) + 2
+            if pos > limits.max_text_chars:
+                break
+        title = (doc.get_metadata_dict().get("Title") or None) if len(doc) else None
+    finally:
+        doc.close()
+    return Extracted(text="\n\n".join(parts), pages=pages, title=title)

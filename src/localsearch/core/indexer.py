@@ -1,0 +1,323 @@
+"""The one writer: scan -> diff against the catalog -> extract (worker processes) -> chunk -> embed -> commit.
+
+Incremental by mark and sweep (as rclip does): unchanged files (size + mtime) are skipped, changed
+ones replaced, vanished ones removed, and renamed or moved ones keep their vectors (content hash).
+Work is committed in batches, each one SQLite transaction, so an interrupted run (Ctrl-C, kill -9,
+power loss) loses at most the batch in flight and the next run finishes the job.
+"""
+
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pebble import ProcessExpired, ProcessPool
+
+from localsearch.core import chunking, extract, extract_worker, log, scanner
+from localsearch.core.embed.base import Embedder
+from localsearch.core.errors import ExtractionError
+from localsearch.core.extract.limits import Limits
+from localsearch.core.settings import Settings
+from localsearch.core.store.catalog import Catalog, Collection, FileResult, FileRow, display_path
+from localsearch.core.store.vectors import VectorIndex
+from localsearch.core.types import Chunk, Extracted
+
+
+@dataclass
+class Progress:
+    collection: str
+    phase: str  # scanning | indexing | done | cancelled
+    done: int = 0
+    total: int = 0
+    chunks: int = 0
+    failures: int = 0
+    current: str | None = None
+
+
+@dataclass
+class Report:
+    collection: str
+    scanned: int = 0
+    unchanged: int = 0
+    added: int = 0
+    updated: int = 0
+    retried: int = 0
+    moved: int = 0
+    removed: int = 0
+    failed: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    reindexed_from: str | None = None
+    vector_index: str = ""
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def name_chunk(raw_path: bytes) -> Chunk:
+    """Files with no text (unknown types, photos until the image model) are found by their name."""
+    name = display_path(os.path.basename(raw_path))
+    return Chunk(0, len(name), name, None)
+
+
+def chunks_for(raw_path: bytes, extracted: Extracted) -> list[Chunk]:
+    chunks = chunking.chunk_text(extracted.text, extracted.pages)
+    return chunks or [name_chunk(raw_path)]
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(max_file_bytes=settings.max_file_bytes)
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """forkserver: workers never fork a parent that holds torch's threads, and restart cheaply."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["localsearch.core.extract_worker"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class Indexer:
+    def __init__(self, catalog: Catalog, vectors_dir: Path, embedder: Embedder, settings: Settings,
+                 on_progress: ProgressFn | None = None, cancel: threading.Event | None = None,
+                 workers: int | None = None) -> None:
+        self.catalog = catalog
+        self.vectors_dir = vectors_dir
+        self.embedder = embedder
+        self.settings = settings
+        self.on_progress = on_progress or (lambda p: None)
+        self.cancel = cancel or threading.Event()
+        self.workers = workers or max(1, min(4, (os.cpu_count() or 2)))
+        self.save_every_s = 60.0
+
+    # --- entry point --------------------------------------------------------------------------
+
+    def index(self, name: str, add_roots: Sequence[str] = ()) -> Report:
+        started = time.monotonic()
+        report = Report(collection=name)
+        col = self.catalog.ensure_collection(name)
+        for root in add_roots:
+            self.catalog.add_root(col.id, os.path.abspath(os.path.expanduser(root)))
+        col = self._bind_model(col, report)
+        vindex = VectorIndex(self.vectors_dir, col.id, self.embedder.dim)
+        report.vector_index = vindex.load_or_rebuild(self.catalog, col)
+
+        self.on_progress(Progress(name, "scanning"))
+        scan = scanner.scan(self.catalog.roots(col.id), self.settings.excludes)
+        report.scanned = len(scan.files)
+        known = self.catalog.files(col.id)
+        todo, missing = self._diff(scan, known, report)
+        self._sweep(col, vindex, scan, known, todo, missing, report)
+        run = _Run(self, col, vindex, report, total=len(todo) + len(scan.problems))
+        run.record_problems(scan.problems)
+        run.process(todo)
+        run.finish()
+        if not report.cancelled:
+            self.catalog.touch_indexed(col.id)
+        report.seconds = time.monotonic() - started
+        log.index.info(
+            "%s: %d files scanned, %d new, %d changed, %d retried, %d moved, %d removed, %d failed, %d chunks in %.1f s%s",
+            name, report.scanned, report.added, report.updated, report.retried, report.moved, report.removed, report.failed,
+            report.chunks, report.seconds, " (cancelled)" if report.cancelled else "",
+        )
+        return report
+
+    def _bind_model(self, col: Collection, report: Report) -> Collection:
+        """Never mix vectors of two models: a collection made by another model is re-embedded."""
+        if col.model_id is not None and col.model_id != self.embedder.model_id:
+            log.index.warning("%s: model changed from %s to %s, reindexing", col.name, col.model_id,
+                              self.embedder.model_id)
+            report.reindexed_from = col.model_id
+            if col.dim:
+                VectorIndex(self.vectors_dir, col.id, col.dim).delete_files()
+            self.catalog.clear_vectors(col.id)
+        if self.catalog.collection_by_id(col.id).model_id is None:
+            self.catalog.set_model(col.id, self.embedder.model_id, self.embedder.dim)
+        return self.catalog.collection_by_id(col.id)
+
+    # --- mark and sweep -----------------------------------------------------------------------
+
+    def _diff(self, scan: scanner.ScanResult, known: dict[bytes, FileRow],
+              report: Report) -> tuple[list[scanner.Entry], dict[bytes, FileRow]]:
+        todo: list[scanner.Entry] = []
+        seen: set[bytes] = set()
+        for e in scan.files:
+            seen.add(e.raw_path)
+            row = known.get(e.raw_path)
+            if row and row.status == "ok" and row.size == e.size and row.mtime_ns == e.mtime_ns:
+                report.unchanged += 1
+            else:
+                todo.append(e)
+        problem_paths = {p for p, _ in scan.problems}
+        missing = {
+            raw: row for raw, row in known.items()
+            if raw not in seen and raw not in problem_paths and not scanner.under_any(raw, scan.protected)
+        }
+        return todo, missing
+
+    def _sweep(self, col: Collection, vindex: VectorIndex, scan: scanner.ScanResult, known: dict[bytes, FileRow],
+               todo: list[scanner.Entry], missing: dict[bytes, FileRow], report: Report) -> None:
+        """Renames keep their vectors (matched by content hash); what is still missing is deleted."""
+        if missing:
+            by_hash: dict[str, list[FileRow]] = {}
+            for row in missing.values():
+                if row.status == "ok" and row.hash:
+                    by_hash.setdefault(row.hash, []).append(row)
+            if by_hash:
+                for e in list(todo):
+                    if e.raw_path in known or e.size > self.settings.max_file_bytes:
+                        continue
+                    try:
+                        digest = extract_worker.file_hash(e.raw_path)
+                    except ExtractionError:
+                        continue
+                    rows = by_hash.get(digest)
+                    if rows:
+                        row = rows.pop()
+                        self.catalog.move_file(row.id, e.raw_path, e.size, e.mtime_ns)
+                        del missing[row.raw_path]
+                        todo.remove(e)
+                        report.moved += 1
+            removed = self.catalog.remove_files(col.id, [row.id for row in missing.values()])
+            vindex.remove(removed)
+            report.removed = len(missing)
+        for e in todo:
+            row = known.get(e.raw_path)
+            if row is not None and row.status == "failed" and row.size == e.size and row.mtime_ns == e.mtime_ns:
+                report.retried += 1
+            elif row is not None:
+                report.updated += 1
+            else:
+                report.added += 1
+
+
+class _Run:
+    """One pass over the files to (re)index: a bounded pipeline with batched commits."""
+
+    def __init__(self, owner: Indexer, col: Collection, vindex: VectorIndex, report: Report, total: int) -> None:
+        self.o = owner
+        self.col = col
+        self.vindex = vindex
+        self.report = report
+        self.progress = Progress(col.name, "indexing", total=total)
+        self.pending: list[FileResult] = []
+        self.pending_chunks = 0
+        self.last_flush = time.monotonic()
+        self.last_save = time.monotonic()
+
+    def record_problems(self, problems: list[tuple[bytes, str]]) -> None:
+        for raw, reason in problems:
+            self._add(FileResult(raw, 0, 0, None, "document", error=reason))
+
+    def _add(self, result: FileResult) -> None:
+        if result.error:
+            self.report.failed += 1
+            self.progress.failures += 1
+            self.report.errors.append((display_path(result.raw_path), result.error))
+            log.extract.info("%s: %s", display_path(result.raw_path), result.error)
+        self.pending.append(result)
+        self.pending_chunks += len(result.chunks)
+        self.progress.done += 1
+        self.progress.current = display_path(result.raw_path)
+        due = time.monotonic() - self.last_flush > 10.0
+        if self.pending_chunks >= self.o.settings.commit_every_chunks or due:
+            self.flush()
+        self.o.on_progress(self.progress)
+
+    def process(self, todo: list[scanner.Entry]) -> None:
+        if not todo:
+            return
+        limits = limits_from(self.o.settings)
+        timeout = self.o.settings.parse_timeout_s
+        ahead = 2 * self.o.workers + 2
+        pool = ProcessPool(max_workers=self.o.workers, max_tasks=500, context=_worker_context())
+        inflight: deque[tuple[scanner.Entry, object]] = deque()
+        entries = iter(todo)
+        try:
+            while True:
+                while len(inflight) < ahead and (entry := next(entries, None)) is not None:
+                    if entry.size > limits.max_file_bytes:
+                        self._add(self._failure(entry, f"{entry.size / 2**20:.1f} MiB is over the "
+                                                       f"{limits.max_file_bytes / 2**20:.0f} MiB limit"))
+                        continue
+                    if entry.size == 0:
+                        self._add(self._failure(entry, "empty file (nothing to index)"))
+                        continue
+                    inflight.append((entry, pool.schedule(extract_worker.run, args=(entry.raw_path, limits),
+                                                          timeout=timeout)))
+                if not inflight or self.o.cancel.is_set():
+                    break
+                entry, future = inflight.popleft()
+                self._add(self._collect(entry, future, timeout))
+        finally:
+            for _, future in inflight:
+                future.cancel()  # type: ignore[attr-defined]
+            pool.stop()
+            pool.join(timeout=10)
+        if self.o.cancel.is_set():
+            self.report.cancelled = True
+
+    def _failure(self, entry: scanner.Entry, reason: str) -> FileResult:
+        return FileResult(entry.raw_path, entry.size, entry.mtime_ns, None,
+                          extract.kind_of(Path(os.fsdecode(entry.raw_path))), error=reason)
+
+    def _collect(self, entry: scanner.Entry, future: object, timeout: float) -> FileResult:
+        try:
+            digest, extracted = future.result()  # type: ignore[attr-defined]
+        except FutureTimeout:
+            return self._failure(entry, f"parsing took longer than {timeout:.0f} s and was abandoned")
+        except ExtractionError as e:
+            return self._failure(entry, str(e))
+        except ProcessExpired as e:
+            return self._failure(entry, f"the parser crashed on this file (exit code {e.exitcode})")
+        except CancelledError:
+            return self._failure(entry, "cancelled")
+        except Exception as e:  # a bug in our code or a parser: keep going, but keep the traceback
+            log.extract.exception("unexpected error extracting %s", display_path(entry.raw_path))
+            return self._failure(entry, f"internal error: {type(e).__name__}: {e}")
+        kind = extract.kind_of(Path(os.fsdecode(entry.raw_path)))
+        return FileResult(entry.raw_path, entry.size, entry.mtime_ns, digest, kind,
+                          chunks=chunks_for(entry.raw_path, extracted))
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        texts = [c.text for r in self.pending for c in r.chunks]
+        vectors = self.o.embedder.embed_texts(texts) if texts else None
+        at = 0
+        for r in self.pending:
+            if vectors is not None and r.chunks:
+                r.vectors = vectors[at : at + len(r.chunks)]
+                at += len(r.chunks)
+        result = self.o.catalog.commit_files(self.col.id, self.pending)
+        self.vindex.remove(result.removed_ids)
+        self.vindex.add(result.added_ids, result.added_vectors)
+        self.report.chunks += len(result.added_ids)
+        self.progress.chunks += len(result.added_ids)
+        self.pending, self.pending_chunks = [], 0
+        self.last_flush = time.monotonic()
+        if time.monotonic() - self.last_save > self.o.save_every_s:
+            self.save()
+
+    def save(self) -> None:
+        col = self.o.catalog.collection_by_id(self.col.id)
+        self.vindex.save(col.model_id or "", col.vector_version)
+        self.last_save = time.monotonic()
+
+    def finish(self) -> None:
+        self.flush()
+        side = self.vindex.read_sidecar()
+        version = self.o.catalog.collection_by_id(self.col.id).vector_version
+        if self.vindex.dirty or side is None or side.version != version:
+            self.save()
+        self.progress.phase = "cancelled" if self.report.cancelled else "done"
+        self.o.on_progress(self.progress)

@@ -1,0 +1,90 @@
+"""Walk a collection's roots: every regular file with its size and mtime, plus what could not be walked.
+
+Paths are bytes end to end (os.fsencode), so names that are not valid UTF-8 survive unchanged.
+"""
+
+import errno
+import fnmatch
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Entry:
+    raw_path: bytes
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class ScanResult:
+    files: list[Entry] = field(default_factory=list)
+    problems: list[tuple[bytes, str]] = field(default_factory=list)
+    """(path, reason): broken symlinks, loops, unreadable folders; recorded as per-file failures."""
+    protected: list[bytes] = field(default_factory=list)
+    """Folders that could not be listed (or roots that are gone): keep what the catalog has under them."""
+
+
+def is_excluded(name: bytes, patterns: Iterable[str]) -> bool:
+    text = os.fsdecode(name)
+    return any(fnmatch.fnmatchcase(text, p) for p in patterns)
+
+
+def _problem_for(e: OSError) -> str:
+    if e.errno == errno.ELOOP:
+        return "symlink loop"
+    if e.errno == errno.ENOENT:
+        return "broken symlink (target missing)"
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return f"cannot read: {e.strerror or e}"
+
+
+def scan(roots: Iterable[str | bytes], excludes: Iterable[str] = ()) -> ScanResult:
+    patterns = list(excludes)
+    result = ScanResult()
+    seen_dirs: set[tuple[int, int]] = set()
+    for root in roots:
+        raw_root = os.fsencode(root)
+        try:
+            st = os.stat(raw_root)
+        except OSError:
+            result.protected.append(raw_root)  # unmounted or gone: not a reason to drop its index
+            continue
+        if stat.S_ISREG(st.st_mode):
+            result.files.append(Entry(raw_root, st.st_size, st.st_mtime_ns))
+            continue
+        stack = [raw_root]
+        while stack:
+            folder = stack.pop()
+            try:
+                fst = os.stat(folder)
+                key = (fst.st_dev, fst.st_ino)
+                if key in seen_dirs:  # a symlink back into the tree; walking it would never end
+                    continue
+                seen_dirs.add(key)
+                entries = list(os.scandir(folder))
+            except OSError as e:
+                result.problems.append((folder, _problem_for(e)))
+                result.protected.append(folder)
+                continue
+            for entry in entries:
+                if is_excluded(entry.name, patterns):
+                    continue
+                try:
+                    est = entry.stat(follow_symlinks=True)
+                except OSError as e:
+                    result.problems.append((entry.path, _problem_for(e)))
+                    continue
+                if stat.S_ISDIR(est.st_mode):
+                    stack.append(entry.path)
+                elif stat.S_ISREG(est.st_mode):  # never FIFOs, sockets or devices: reading them can block
+                    result.files.append(Entry(entry.path, est.st_size, est.st_mtime_ns))
+    return result
+
+
+def under_any(raw_path: bytes, folders: Iterable[bytes]) -> bool:
+    sep = os.sep.encode()
+    return any(raw_path == f or raw_path.startswith(f.rstrip(sep) + sep) for f in folders)

@@ -1,0 +1,102 @@
+"""Query -> ranked hits: keyword (FTS5 BM25) and semantic (FAISS) lists fused, one hit per file.
+
+Fusion is reciprocal rank fusion (score = sum 1/(k + rank)): it needs no score calibration between
+BM25 and cosine, which live on unrelated scales. bench/fusion_eval.py measures it against either
+list alone and against a score-weighted blend.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from localsearch.core.store.catalog import ChunkRow
+from localsearch.core.types import Hit
+
+RRF_K = 60
+_TERM = re.compile(r"\w+(?:[-./:]\w+)*", re.UNICODE)
+
+
+def query_terms(query: str) -> list[str]:
+    return _TERM.findall(query)
+
+
+def fts_query(query: str) -> str:
+    """Each term quoted (so '2024-0042' is the phrase '2024 0042', and no FTS syntax leaks in), ORed."""
+    terms = query_terms(query)
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def rrf(lists: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
+    fused: dict[int, float] = {}
+    for ranked in lists:
+        for rank, item in enumerate(ranked, start=1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def group_by_file(fused: dict[int, float], rows: dict[int, ChunkRow]) -> list[tuple[float, ChunkRow]]:
+    """One hit per file (its best passage), so a long document does not fill the page."""
+    best: dict[int, tuple[float, ChunkRow]] = {}
+    for cid, score in fused.items():
+        row = rows.get(cid)
+        if row is None:
+            continue
+        cur = best.get(row.file_id)
+        if cur is None or score > cur[0]:
+            best[row.file_id] = (score, row)
+    return sorted(best.values(), key=lambda t: (-t[0], t[1].path))
+
+
+def match_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    """Where the query's words occur in a passage (case-insensitive, whole-word prefix), for highlighting."""
+    words = sorted({t.lower() for t in terms if len(t) > 1}, key=len, reverse=True)
+    if not words:
+        return []
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")", re.IGNORECASE)
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def make_snippet(text: str, spans: list[tuple[int, int]], width: int = 320) -> tuple[str, int, list[tuple[int, int]]]:
+    """A window of the passage around its first match; returns (snippet, offset in passage, spans in snippet)."""
+    if len(text) <= width:
+        return text, 0, spans
+    centre = spans[0][0] if spans else 0
+    start = max(0, min(centre - width // 3, len(text) - width))
+    space = text.rfind(" ", 0, start + 1)
+    start = space + 1 if start and space > start - 30 else start
+    snippet = text[start : start + width]
+    inside = [(a - start, b - start) for a, b in spans if a >= start and b <= start + len(snippet)]
+    return snippet, start, inside
+
+
+def to_hit(score: float, row: ChunkRow, terms: Sequence[str]) -> Hit:
+    spans = match_spans(row.text, terms)
+    snippet, offset, inside = make_snippet(row.text, spans)
+    return Hit(path=row.path, kind=row.kind, score=score, snippet=snippet, collection=row.collection,
+               start=row.start + offset, end=row.start + offset + len(snippet), page=row.page, chunk_id=row.id,
+               match_spans=inside)
+
+
+def semantic_ranked(results: Sequence[Sequence[tuple[int, float]]], limit: int) -> list[int]:
+    """Merge per-collection FAISS results (cosine scores share one scale) into one ranked list."""
+    merged = sorted((pair for r in results for pair in r), key=lambda p: -p[1])
+    return [cid for cid, _ in merged[:limit]]
+
+
+@dataclass
+class Query:
+    text: str
+    k: int = 10
+    collections: Sequence[str] | None = None
+    kind: str | None = None  # "document" | "photo"
+
+
+def candidates(k: int) -> int:
+    """Per-list depth: deep enough that grouping by file still leaves k files."""
+    return max(50, 5 * k)
+
+
+def normalised(v: np.ndarray) -> np.ndarray:
+    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)

@@ -1,0 +1,141 @@
+"""The engine's one front door: what the CLI and the window can do, composed from the core parts.
+
+Collaborators are passed in (paths, settings, embedder) so tests hand in fakes.
+"""
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from localsearch.core import log, search
+from localsearch.core.embed import factory
+from localsearch.core.embed.base import Embedder
+from localsearch.core.errors import CollectionNotFound
+from localsearch.core.indexer import Indexer, ProgressFn, Report
+from localsearch.core.paths import Paths
+from localsearch.core.settings import Settings
+from localsearch.core.settings import load as load_settings
+from localsearch.core.store.catalog import Catalog, Collection
+from localsearch.core.store.vectors import VectorIndex
+from localsearch.core.types import Hit
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    warnings: list[str] = field(default_factory=list)
+
+
+class Service:
+    def __init__(self, paths: Paths, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.paths = paths.ensure()
+        self.settings = settings if settings is not None else load_settings(paths.settings)
+        self._embedder = embedder
+        self._embedder_lock = threading.Lock()
+        self.catalog = Catalog(paths.catalog)
+        self._indexes: dict[int, tuple[int, VectorIndex]] = {}
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = factory.create(self.settings, self.paths.cache / "models")
+            return self._embedder
+
+    @property
+    def model_id(self) -> str:
+        """The configured model's id, known without loading it."""
+        return self._embedder.model_id if self._embedder is not None else factory.model_id_for(self.settings.text_model)
+
+    # --- indexing -----------------------------------------------------------------------------
+
+    def index(self, collection: str, roots: Sequence[str] = (), on_progress: ProgressFn | None = None,
+              cancel: threading.Event | None = None) -> Report:
+        indexer = Indexer(self.catalog, self.paths.vectors, self.embedder, self.settings, on_progress, cancel)
+        report = indexer.index(collection, roots)
+        self._indexes.clear()
+        return report
+
+    def remove_collection(self, name: str) -> None:
+        col = self.catalog.remove_collection(name)
+        if col.dim:
+            VectorIndex(self.paths.vectors, col.id, col.dim).delete_files()
+        self._indexes.pop(col.id, None)
+
+    # --- search -------------------------------------------------------------------------------
+
+    def _selected(self, names: Sequence[str] | None) -> list[Collection]:
+        if not names:
+            return self.catalog.collections()
+        return [self.catalog.collection(n) for n in names]
+
+    def _vector_index(self, col: Collection) -> VectorIndex:
+        cached = self._indexes.get(col.id)
+        if cached and cached[0] == col.vector_version:
+            return cached[1]
+        vindex = VectorIndex(self.paths.vectors, col.id, col.dim or self.embedder.dim)
+        vindex.load_or_rebuild(self.catalog, col)
+        self._indexes[col.id] = (col.vector_version, vindex)
+        return vindex
+
+    def search(self, query: search.Query) -> SearchResult:
+        cols = self._selected(query.collections)
+        out = SearchResult(hits=[])
+        if not cols or not query.text.strip():
+            return out
+        usable = []
+        for col in cols:
+            if col.model_id is None:
+                continue
+            if col.model_id != self.model_id:
+                out.warnings.append(
+                    f"collection {col.name!r} was indexed with {col.model_id}; the configured model is "
+                    f"{self.model_id}. Run 'localsearch index --collection {col.name}' to reindex it. "
+                    "Until then it is searched by keywords only.")
+            else:
+                usable.append(col)
+        depth = search.candidates(query.k)
+        keyword = [cid for cid, _ in self.catalog.keyword_search(search.fts_query(query.text),
+                                                                 [c.id for c in cols], depth)]
+        semantic: list[int] = []
+        if usable:
+            qvec = self.embedder.embed_query(query.text)
+            semantic = search.semantic_ranked([self._vector_index(c).search(qvec, depth) for c in usable], depth)
+        fused = search.rrf([keyword, semantic])
+        rows = self.catalog.chunk_rows(fused)
+        if query.kind:
+            rows = {cid: r for cid, r in rows.items() if r.kind == query.kind}
+        terms = search.query_terms(query.text)
+        out.hits = [search.to_hit(score, row, terms) for score, row in search.group_by_file(fused, rows)[: query.k]]
+        log.search.debug("%r: %d keyword, %d semantic candidates -> %d hits", query.text, len(keyword),
+                         len(semantic), len(out.hits))
+        return out
+
+    # --- status -------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        cols = []
+        for col in self.catalog.collections():
+            stats = self.catalog.stats(col.id)
+            vfile = VectorIndex(self.paths.vectors, col.id, col.dim or 1).file
+            cols.append({
+                "name": col.name,
+                "roots": self.catalog.roots(col.id),
+                **stats,
+                "model": col.model_id,
+                "needs_reindex": bool(col.model_id and col.model_id != self.model_id) or col.needs_reindex,
+                "vector_index_bytes": vfile.stat().st_size if vfile.exists() else 0,
+                "last_indexed": col.last_indexed,
+                "failures": [{"path": p, "reason": r} for _, p, r in self.catalog.failures(col.id)],
+            })
+        db = self.paths.catalog
+        return {
+            "data_dir": str(self.paths.data),
+            "model": self.model_id,
+            "catalog_bytes": sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file()),
+            "collections": cols,
+        }

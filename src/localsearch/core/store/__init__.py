@@ -1,0 +1,1 @@
+"""Persistent state: the SQLite catalog (the truth) and per-collection FAISS indexes (rebuildable caches)."""

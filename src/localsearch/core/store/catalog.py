@@ -1,0 +1,325 @@
+"""The SQLite catalog: collections, roots, files, chunks (text, span, vector) and the keyword index.
+
+It is the source of truth. One writer (the indexer) at a time; searches read through their own
+connection, which WAL lets run while the writer commits.
+"""
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from localsearch.core import log
+from localsearch.core.errors import CollectionNotFound
+from localsearch.core.store import schema
+from localsearch.core.types import Chunk
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: int
+    name: str
+    model_id: str | None
+    dim: int | None
+    vector_version: int
+    needs_reindex: bool
+    last_indexed: float | None
+
+
+@dataclass(frozen=True)
+class FileRow:
+    id: int
+    raw_path: bytes
+    size: int | None
+    mtime_ns: int | None
+    hash: str | None
+    status: str
+
+
+@dataclass
+class FileResult:
+    """One file's outcome, committed atomically with its chunks and vectors."""
+
+    raw_path: bytes
+    size: int
+    mtime_ns: int
+    hash: str | None
+    kind: str
+    chunks: list[Chunk] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+    error: str | None = None
+
+
+@dataclass
+class CommitResult:
+    removed_ids: list[int] = field(default_factory=list)
+    added_ids: list[int] = field(default_factory=list)
+    added_vectors: list[np.ndarray] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    id: int
+    file_id: int
+    collection: str
+    path: str
+    kind: str
+    start: int
+    end: int
+    page: int | None
+    text: str
+
+
+def display_path(raw: bytes) -> str:
+    """A printable form of any file name; raw bytes stay the key, this is only shown."""
+    return raw.decode("utf-8", errors="replace")
+
+
+def to_raw(path: str | os.PathLike[str]) -> bytes:
+    return os.fsencode(path)
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL+NORMAL: durable across app crashes
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA busy_timeout = 30000")
+        schema.migrate(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- collections -------------------------------------------------------------------------
+
+    def _collection(self, row: tuple[object, ...] | None, name: str) -> Collection:
+        if row is None:
+            raise CollectionNotFound(f"no collection named {name!r}")
+        cid, cname, model_id, dim, ver, reindex, last = row
+        return Collection(int(cid), str(cname), model_id, dim, int(ver), bool(reindex), last)  # type: ignore[arg-type, call-overload]
+
+    _COLS = "id, name, model_id, dim, vector_version, needs_reindex, last_indexed"
+
+    def collection(self, name: str) -> Collection:
+        row = self.conn.execute(f"SELECT {self._COLS} FROM collections WHERE name = ?", (name,)).fetchone()
+        return self._collection(row, name)
+
+    def collection_by_id(self, cid: int) -> Collection:
+        row = self.conn.execute(f"SELECT {self._COLS} FROM collections WHERE id = ?", (cid,)).fetchone()
+        return self._collection(row, f"#{cid}")
+
+    def collections(self) -> list[Collection]:
+        rows = self.conn.execute(f"SELECT {self._COLS} FROM collections ORDER BY name").fetchall()
+        return [self._collection(r, "") for r in rows]
+
+    def ensure_collection(self, name: str) -> Collection:
+        self.conn.execute(
+            "INSERT INTO collections(name, created) VALUES (?, ?) ON CONFLICT(name) DO NOTHING", (name, time.time())
+        )
+        return self.collection(name)
+
+    def remove_collection(self, name: str) -> Collection:
+        col = self.collection(name)
+        with self.transaction() as c:
+            # FTS rows go through the chunks trigger; cascades remove roots, files and chunks.
+            c.execute("DELETE FROM chunks WHERE file_id IN (SELECT id FROM files WHERE collection_id = ?)", (col.id,))
+            c.execute("DELETE FROM collections WHERE id = ?", (col.id,))
+        return col
+
+    def set_model(self, cid: int, model_id: str, dim: int) -> None:
+        """Bind a collection to a model. Called only when it holds no vectors of another model."""
+        self.conn.execute(
+            "UPDATE collections SET model_id = ?, dim = ?, needs_reindex = 0 WHERE id = ?", (model_id, dim, cid)
+        )
+
+    def mark_for_reindex(self, cid: int) -> None:
+        self.conn.execute("UPDATE collections SET needs_reindex = 1 WHERE id = ?", (cid,))
+
+    def clear_vectors(self, cid: int) -> None:
+        """Forget every file of a collection so the next run re-embeds all of it with the new model."""
+        with self.transaction() as c:
+            c.execute("DELETE FROM chunks WHERE file_id IN (SELECT id FROM files WHERE collection_id = ?)", (cid,))
+            c.execute("DELETE FROM files WHERE collection_id = ?", (cid,))
+            c.execute(
+                "UPDATE collections SET vector_version = vector_version + 1, model_id = NULL, dim = NULL,"
+                " needs_reindex = 0 WHERE id = ?",
+                (cid,),
+            )
+
+    def touch_indexed(self, cid: int) -> None:
+        self.conn.execute("UPDATE collections SET last_indexed = ? WHERE id = ?", (time.time(), cid))
+
+    def add_root(self, cid: int, root: str) -> None:
+        self.conn.execute("INSERT OR IGNORE INTO roots(collection_id, path) VALUES (?, ?)", (cid, root))
+
+    def roots(self, cid: int) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT path FROM roots WHERE collection_id = ? ORDER BY path", (cid,))]
+
+    # --- files --------------------------------------------------------------------------------
+
+    def files(self, cid: int) -> dict[bytes, FileRow]:
+        rows = self.conn.execute(
+            "SELECT id, raw_path, size, mtime_ns, hash, status FROM files WHERE collection_id = ?", (cid,)
+        )
+        return {bytes(r[1]): FileRow(r[0], bytes(r[1]), r[2], r[3], r[4], r[5]) for r in rows}
+
+    def chunk_ids_of(self, file_ids: Iterable[int]) -> list[int]:
+        ids: list[int] = []
+        for fid in file_ids:
+            ids.extend(r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE file_id = ?", (fid,)))
+        return ids
+
+    def remove_files(self, cid: int, file_ids: list[int]) -> list[int]:
+        """Delete files and their chunks; returns the chunk ids to drop from the vector index."""
+        if not file_ids:
+            return []
+        with self.transaction() as c:
+            removed = self.chunk_ids_of(file_ids)
+            c.executemany("DELETE FROM chunks WHERE file_id = ?", ((f,) for f in file_ids))
+            c.executemany("DELETE FROM files WHERE id = ?", ((f,) for f in file_ids))
+            c.execute("UPDATE collections SET vector_version = vector_version + 1 WHERE id = ?", (cid,))
+        return removed
+
+    def move_file(self, file_id: int, raw_path: bytes, size: int, mtime_ns: int) -> None:
+        """A rename keeps the file's chunks and vectors; only its path (and the name index) change."""
+        self.conn.execute(
+            "UPDATE files SET raw_path = ?, path = ?, size = ?, mtime_ns = ?, indexed_at = ? WHERE id = ?",
+            (raw_path, display_path(raw_path), size, mtime_ns, time.time(), file_id),
+        )
+
+    def commit_files(self, cid: int, results: list[FileResult]) -> CommitResult:
+        """Replace each file's row and chunks in one transaction: a crash keeps all or none of the batch."""
+        out = CommitResult()
+        now = time.time()
+        with self.transaction() as c:
+            for r in results:
+                status = "failed" if r.error else "ok"
+                row = c.execute(
+                    "SELECT id FROM files WHERE collection_id = ? AND raw_path = ?", (cid, r.raw_path)
+                ).fetchone()
+                if row:
+                    fid = int(row[0])
+                    out.removed_ids.extend(self.chunk_ids_of([fid]))
+                    c.execute("DELETE FROM chunks WHERE file_id = ?", (fid,))
+                    c.execute(
+                        "UPDATE files SET size = ?, mtime_ns = ?, hash = ?, kind = ?, status = ?, error = ?,"
+                        " indexed_at = ? WHERE id = ?",
+                        (r.size, r.mtime_ns, r.hash, r.kind, status, r.error, now, fid),
+                    )
+                else:
+                    cur = c.execute(
+                        "INSERT INTO files(collection_id, raw_path, path, size, mtime_ns, hash, kind, status, error,"
+                        " indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (cid, r.raw_path, display_path(r.raw_path), r.size, r.mtime_ns, r.hash, r.kind, status,
+                         r.error, now),
+                    )
+                    fid = int(cur.lastrowid or 0)
+                if r.error:
+                    continue
+                for i, ch in enumerate(r.chunks):
+                    vec = r.vectors[i] if r.vectors is not None else None
+                    cur = c.execute(
+                        "INSERT INTO chunks(file_id, ord, start, end, page, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (fid, i, ch.start, ch.end, ch.page, ch.text,
+                         None if vec is None else np.ascontiguousarray(vec, dtype=np.float32).tobytes()),
+                    )
+                    if vec is not None:
+                        out.added_ids.append(int(cur.lastrowid or 0))
+                        out.added_vectors.append(vec)
+            c.execute("UPDATE collections SET vector_version = vector_version + 1 WHERE id = ?", (cid,))
+        return out
+
+    def failures(self, cid: int | None = None) -> list[tuple[str, str, str]]:
+        """(collection, path, reason) of every file that failed, for `status` and the window."""
+        sql = (
+            "SELECT c.name, f.path, f.error FROM files f JOIN collections c ON c.id = f.collection_id"
+            " WHERE f.status = 'failed'"
+        )
+        args: tuple[int, ...] = ()
+        if cid is not None:
+            sql += " AND c.id = ?"
+            args = (cid,)
+        return [(r[0], r[1], r[2] or "") for r in self.conn.execute(sql + " ORDER BY c.name, f.path", args)]
+
+    # --- vectors and chunks -------------------------------------------------------------------
+
+    def vector_count(self, cid: int) -> int:
+        row = self.conn.execute(
+            "SELECT count(*) FROM chunks ch JOIN files f ON f.id = ch.file_id"
+            " WHERE f.collection_id = ? AND ch.vector IS NOT NULL",
+            (cid,),
+        ).fetchone()
+        return int(row[0])
+
+    def iter_vectors(self, cid: int, dim: int, batch: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All (ids, vectors) of a collection in batches, to rebuild its FAISS index."""
+        cur = self.conn.execute(
+            "SELECT ch.id, ch.vector FROM chunks ch JOIN files f ON f.id = ch.file_id"
+            " WHERE f.collection_id = ? AND ch.vector IS NOT NULL ORDER BY ch.id",
+            (cid,),
+        )
+        while rows := cur.fetchmany(batch):
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+            yield ids, vecs
+
+    def chunk_rows(self, ids: Iterable[int]) -> dict[int, ChunkRow]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        out: dict[int, ChunkRow] = {}
+        for i in range(0, len(ids), 900):
+            part = ids[i : i + 900]
+            q = ",".join("?" * len(part))
+            for r in self.conn.execute(
+                "SELECT ch.id, ch.file_id, c.name, f.path, f.kind, ch.start, ch.end, ch.page, ch.text"
+                " FROM chunks ch JOIN files f ON f.id = ch.file_id JOIN collections c ON c.id = f.collection_id"
+                f" WHERE ch.id IN ({q})",
+                part,
+            ):
+                out[r[0]] = ChunkRow(*r)
+        return out
+
+    def keyword_search(self, fts_query: str, collection_ids: list[int], limit: int) -> list[tuple[int, float]]:
+        """BM25 over passage text and file path; (chunk id, bm25 where lower is better)."""
+        if not fts_query or not collection_ids:
+            return []
+        q = ",".join("?" * len(collection_ids))
+        rows = self.conn.execute(
+            "SELECT chunks_fts.rowid, bm25(chunks_fts, 1.0, 0.5) AS rank FROM chunks_fts"
+            " JOIN chunks ch ON ch.id = chunks_fts.rowid JOIN files f ON f.id = ch.file_id"
+            f" WHERE chunks_fts MATCH ? AND f.collection_id IN ({q}) ORDER BY rank LIMIT ?",
+            (fts_query, *collection_ids, limit),
+        ).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    # --- status -------------------------------------------------------------------------------
+
+    def stats(self, cid: int) -> dict[str, int]:
+        files = self.conn.execute(
+            "SELECT count(*), coalesce(sum(status = 'failed'), 0) FROM files WHERE collection_id = ?", (cid,)
+        ).fetchone()
+        chunks = self.conn.execute(
+            "SELECT count(*) FROM chunks ch JOIN files f ON f.id = ch.file_id WHERE f.collection_id = ?", (cid,)
+        ).fetchone()
+        return {"files": int(files[0]), "failed": int(files[1]), "chunks": int(chunks[0])}
+
+

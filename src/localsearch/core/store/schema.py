@@ -1,0 +1,75 @@
+"""The catalog's schema as a numbered migration ladder; step N takes version N-1 to N."""
+
+import sqlite3
+
+from localsearch.core import log
+
+MIGRATIONS: list[str] = [
+    # 1: collections, roots, files, chunks (with vectors) and a keyword index over chunks.
+    """
+    CREATE TABLE collections(
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        model_id TEXT,
+        dim INTEGER,
+        vector_version INTEGER NOT NULL DEFAULT 0,
+        needs_reindex INTEGER NOT NULL DEFAULT 0,
+        created REAL NOT NULL,
+        last_indexed REAL
+    );
+    CREATE TABLE roots(
+        id INTEGER PRIMARY KEY,
+        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        UNIQUE(collection_id, path)
+    );
+    CREATE TABLE files(
+        id INTEGER PRIMARY KEY,
+        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        raw_path BLOB NOT NULL,          -- os.fsencode(path): exact, also for non-UTF-8 names
+        path TEXT NOT NULL,              -- for display and keyword search
+        size INTEGER,
+        mtime_ns INTEGER,
+        hash TEXT,
+        kind TEXT NOT NULL DEFAULT 'document',
+        status TEXT NOT NULL,            -- 'ok' | 'failed'
+        error TEXT,
+        indexed_at REAL NOT NULL,
+        UNIQUE(collection_id, raw_path)
+    );
+    CREATE INDEX files_by_hash ON files(collection_id, hash);
+    CREATE TABLE chunks(
+        id INTEGER PRIMARY KEY,
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        page INTEGER,
+        text TEXT NOT NULL,
+        vector BLOB
+    );
+    CREATE INDEX chunks_by_file ON chunks(file_id);
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(text, name, tokenize = 'unicode61 remove_diacritics 2');
+    CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+        INSERT INTO chunks_fts(rowid, text, name)
+        VALUES (new.id, new.text, (SELECT path FROM files WHERE id = new.file_id));
+    END;
+    CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+        DELETE FROM chunks_fts WHERE rowid = old.id;
+    END;
+    CREATE TRIGGER files_au_path AFTER UPDATE OF path ON files BEGIN
+        UPDATE chunks_fts SET name = new.path WHERE rowid IN (SELECT id FROM chunks WHERE file_id = new.id);
+    END;
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(f"catalog schema {current} is newer than this LocalSearch ({SCHEMA_VERSION})")
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        log.store.info("migrating catalog to schema %d", version)
+        conn.executescript("BEGIN;" + MIGRATIONS[version - 1] + f"; PRAGMA user_version = {version}; COMMIT;")

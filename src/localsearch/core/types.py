@@ -1,0 +1,60 @@
+"""Plain data passed between the stages of the pipeline."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Characters [start, end) of the extracted text come from page `page` (1-based)."""
+
+    start: int
+    end: int
+    page: int
+
+
+@dataclass
+class Extracted:
+    text: str
+    pages: list[PageSpan] = field(default_factory=list)
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a file's extracted text; [start, end) are character offsets into that text."""
+
+    start: int
+    end: int
+    text: str
+    page: int | None = None
+
+
+@dataclass
+class Hit:
+    path: str
+    kind: str  # "document" | "photo"
+    score: float
+    snippet: str
+    collection: str
+    start: int | None = None
+    end: int | None = None
+    page: int | None = None
+    chunk_id: int | None = None
+    match_spans: list[tuple[int, int]] = field(default_factory=list)
+    """Offsets of query words inside `snippet`, for highlighting."""
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "path": self.path,
+            "kind": self.kind,
+            "score": round(self.score, 6),
+            "snippet": self.snippet,
+            "collection": self.collection,
+        }
+        if self.start is not None:
+            out["start"] = self.start
+            out["end"] = self.end
+        if self.page is not None:
+            out["page"] = self.page
+        out["match_spans"] = [list(s) for s in self.match_spans]
+        return out
