@@ -5,7 +5,6 @@ Passages are packed from whole sentences up to a word budget sized for the model
 by the encoder. A little overlap keeps a fact that straddles a boundary findable from either side.
 """
 
-import bisect
 import re
 from collections.abc import Sequence
 
@@ -15,10 +14,10 @@ _SEGMENT = re.compile(r"[^\n.!?。！？]*(?:[.!?。！？]+[\"')\]]*|\n+|$)")
 _WORD = re.compile(r"\S+")
 
 
-def _segments(text: str) -> list[tuple[int, int]]:
+def _segments(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     """Sentence-ish spans (ending at punctuation or a line break), blank ones dropped."""
     spans = []
-    for m in _SEGMENT.finditer(text):
+    for m in _SEGMENT.finditer(text, lo, hi):
         s, e = m.span()
         if e > s and text[s:e].strip():
             spans.append((s, e))
@@ -31,18 +30,21 @@ def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[i
     return [(words[i][0], words[min(i + max_words, len(words)) - 1][1]) for i in range(0, len(words), max_words)]
 
 
-def page_of(offset: int, pages: Sequence[PageSpan]) -> int | None:
-    if not pages:
-        return None
-    i = bisect.bisect_right([p.start for p in pages], offset) - 1
-    return pages[max(i, 0)].page
-
-
 def chunk_text(
     text: str, pages: Sequence[PageSpan] = (), max_words: int = 160, overlap_words: int = 32
 ) -> list[Chunk]:
+    """Passages never cross a page boundary, so every hit names the page its words are on."""
+    if not pages:
+        return _chunk_range(text, 0, len(text), None, max_words, overlap_words)
+    out: list[Chunk] = []
+    for p in pages:
+        out.extend(_chunk_range(text, p.start, p.end, p.page, max_words, overlap_words))
+    return out
+
+
+def _chunk_range(text: str, lo: int, hi: int, page: int | None, max_words: int, overlap_words: int) -> list[Chunk]:
     units: list[tuple[int, int, int]] = []  # start, end, word count
-    for s, e in _segments(text):
+    for s, e in _segments(text, lo, hi):
         n = len(_WORD.findall(text, s, e))
         if n > max_words:
             units.extend((a, b, len(_WORD.findall(text, a, b))) for a, b in _split_long(text, s, e, max_words))
@@ -60,7 +62,7 @@ def chunk_text(
         body = text[start:end]
         lead = len(body) - len(body.lstrip())
         body = body.strip()
-        chunks.append(Chunk(start + lead, start + lead + len(body), body, page_of(start + lead, pages)))
+        chunks.append(Chunk(start + lead, start + lead + len(body), body, page))
         if j >= len(units):
             break
         # Step back over whole trailing units worth up to overlap_words, but always advance.

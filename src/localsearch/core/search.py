@@ -79,9 +79,9 @@ def to_hit(score: float, row: ChunkRow, terms: Sequence[str]) -> Hit:
                match_spans=inside)
 
 
-def semantic_ranked(results: Sequence[Sequence[tuple[int, float]]], limit: int) -> list[int]:
+def semantic_ranked(results: Sequence[Sequence[tuple[int, float]]], limit: int, floor: float = 0.0) -> list[int]:
     """Merge per-collection FAISS results (cosine scores share one scale) into one ranked list."""
-    merged = sorted((pair for r in results for pair in r), key=lambda p: -p[1])
+    merged = sorted((pair for r in results for pair in r if pair[1] >= floor), key=lambda p: -p[1])
     return [cid for cid, _ in merged[:limit]]
 
 

@@ -104,7 +104,8 @@ class Service:
         semantic: list[int] = []
         if usable:
             qvec = self.embedder.embed_query(query.text)
-            semantic = search.semantic_ranked([self._vector_index(c).search(qvec, depth) for c in usable], depth)
+            per_collection = [self._vector_index(c).search(qvec, depth) for c in usable]
+            semantic = search.semantic_ranked(per_collection, depth, self.settings.min_similarity)
         fused = search.rrf([keyword, semantic])
         rows = self.catalog.chunk_rows(fused)
         if query.kind:

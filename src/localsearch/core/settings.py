@@ -35,6 +35,8 @@ class Settings:
     max_file_mb: float = 100.0
     parse_timeout_s: float = 60.0
     excludes: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDES))
+    min_similarity: float = 0.2
+    """Semantic candidates below this cosine are dropped: on MiniLM, unrelated text scores ~0-0.15."""
     embed_batch: int = 64
     commit_every_chunks: int = 512
 

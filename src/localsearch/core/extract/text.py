@@ -8,6 +8,7 @@ from localsearch.core.errors import UnsupportedFile
 from localsearch.core.extract.limits import Limits
 from localsearch.core.types import Extracted
 
+_COMMON = ("cp1252", "latin_1", "iso8859_15", "cp1251", "shift_jis", "gb18030", "big5", "euc_kr")
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
@@ -28,10 +29,14 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data[: 1 << 20]).best()
-    if best is None or best.encoding is None:
+    matches = list(charset_normalizer.from_bytes(data[: 1 << 20]))
+    if not matches:
         raise UnsupportedFile("text encoding could not be detected")
-    return data.decode(best.encoding, errors="replace")
+    # Short texts often fit several code pages equally well; then the most widespread one is the best bet.
+    best = matches[0]
+    tied = [m.encoding for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    encoding = next((e for e in _COMMON if e in tied), best.encoding)
+    return data.decode(encoding, errors="replace")
 
 
 def read_text(path: Path, limits: Limits) -> str:

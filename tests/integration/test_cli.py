@@ -1,0 +1,147 @@
+"""The command line as a user runs it: separate processes, a real home folder, the fake model for speed."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import faiss
+import pytest
+
+from tests import docgen
+
+
+def run_cli(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LOCALSEARCH_HOME": str(home)}
+    proc = subprocess.run([sys.executable, "-m", "localsearch", *args], env=env, capture_output=True, text=True,
+                          timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+def use_fake_model(home: Path, **extra: object) -> None:
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "settings.json").write_text(json.dumps({"text_model": "hashing", **extra}))
+
+
+def catalog_counts(home: Path) -> tuple[int, int]:
+    db = sqlite3.connect(home / "data" / "catalog.sqlite3", timeout=30)
+    try:
+        files = db.execute("SELECT count(*) FROM files").fetchone()[0]
+        chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return files, chunks
+    finally:
+        db.close()
+
+
+def test_help_and_no_arguments():
+    out = subprocess.run([sys.executable, "-m", "localsearch", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "index" in out.stdout and "search" in out.stdout
+
+
+def test_index_search_status_remove(tmp_path):
+    home = tmp_path / "home"
+    use_fake_model(home)
+    docs = docgen.mixed_folder(tmp_path / "docs")
+    first = run_cli(home, "index", str(docs), "--collection", "docs")
+    assert "9 new" in first.stdout and "0 failed" in first.stdout
+    second = run_cli(home, "index", str(docs), "--collection", "docs")
+    assert "0 new, 0 changed" in second.stdout and "9 unchanged" in second.stdout
+
+    hits = json.loads(run_cli(home, "search", "invoice 2024-0042", "--json").stdout)
+    assert hits[0]["path"].endswith("invoice.docx")
+    assert {"path", "kind", "score", "snippet", "collection", "start", "end"} <= set(hits[0])
+    assert hits[0]["kind"] == "document" and hits[0]["collection"] == "docs"
+    assert "2024-0042" in hits[0]["snippet"]
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+    pdf_hit = json.loads(run_cli(home, "search", "deposit rent apartment", "--json", "-k", "1").stdout)[0]
+    assert pdf_hit["path"].endswith("contract.pdf") and pdf_hit["page"] == 2
+
+    status = json.loads(run_cli(home, "status", "--json").stdout)
+    (col,) = status["collections"]
+    assert (col["name"], col["files"], col["failed"]) == ("docs", 9, 0)
+    assert col["model"] == "localsearch/hashing-v1-384" and col["vector_index_bytes"] > 0
+    assert "docs: 9 files" in run_cli(home, "status").stdout
+
+    run_cli(home, "collections", "remove", "docs")
+    assert json.loads(run_cli(home, "status", "--json").stdout)["collections"] == []
+    assert json.loads(run_cli(home, "search", "invoice", "--json").stdout) == []
+    assert docs.joinpath("invoice.docx").exists(), "removing a collection never touches the user's files"
+
+
+def test_unknown_collection_and_missing_folder_are_plain_errors(tmp_path):
+    home = tmp_path / "home"
+    use_fake_model(home)
+    bad = run_cli(home, "index", str(tmp_path / "nope"), "-c", "x", check=False)
+    assert bad.returncode == 1 and "folder not found" in bad.stderr and "Traceback" not in bad.stderr
+    missing = run_cli(home, "search", "q", "-c", "ghost", check=False)
+    assert missing.returncode == 1 and "no collection named 'ghost'" in missing.stderr
+
+
+def test_sigkill_mid_run_then_rerun_leaves_catalog_and_index_in_agreement(tmp_path):
+    home = tmp_path / "home"
+    use_fake_model(home, commit_every_chunks=25)
+    root = tmp_path / "big"
+    root.mkdir()
+    n = 3000
+    for i in range(n):
+        (root / f"doc{i:05}.txt").write_text(f"Document {i}. It is about subject {i % 37} and item {i}.")
+    env = {**os.environ, "LOCALSEARCH_HOME": str(home)}
+    proc = subprocess.Popen([sys.executable, "-m", "localsearch", "index", str(root), "-c", "big", "--no-progress"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    killed_at = 0
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (home / "data" / "catalog.sqlite3").exists():
+                try:
+                    killed_at = catalog_counts(home)[0]
+                except sqlite3.OperationalError:
+                    killed_at = 0  # schema not created yet
+                if killed_at >= 300:
+                    proc.send_signal(signal.SIGKILL)
+                    break
+            time.sleep(0.01)
+    finally:
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "the run was killed mid-way, not finished"
+    assert 300 <= killed_at < n
+
+    run_cli(home, "index", "-c", "big")
+    files, chunks = catalog_counts(home)
+    assert files == n and chunks == n
+    db = sqlite3.connect(home / "data" / "catalog.sqlite3")
+    try:
+        assert db.execute("SELECT count(DISTINCT raw_path) FROM files WHERE status = 'ok'").fetchone()[0] == n
+        ids = {r[0] for r in db.execute("SELECT id FROM chunks")}
+        fts = db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
+    finally:
+        db.close()
+    assert fts == n
+    index = faiss.read_index(str(next((home / "data" / "vectors").glob("*.faiss"))))
+    assert index.ntotal == n
+    assert set(faiss.vector_to_array(index.id_map).tolist()) == ids
+    hits = json.loads(run_cli(home, "search", "item 2999", "--json", "-k", "1").stdout)
+    assert hits[0]["path"].endswith("doc02999.txt")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
+def test_unreadable_file_is_reported_by_status(tmp_path):
+    home = tmp_path / "home"
+    use_fake_model(home)
+    root = tmp_path / "d"
+    root.mkdir()
+    (root / "ok.txt").write_text("fine")
+    secret = root / "secret.txt"
+    secret.write_text("no")
+    secret.chmod(0)
+    run_cli(home, "index", str(root), "-c", "d")
+    st = json.loads(run_cli(home, "status", "--json").stdout)
+    assert st["collections"][0]["failures"] == [{"path": str(secret), "reason": "permission denied"}]
