@@ -9,7 +9,9 @@ def test_rrf_rewards_agreement_between_lists():
 
 def test_fts_query_quotes_terms_so_no_syntax_leaks():
     assert search.fts_query('invoice 2024-0042') == '"invoice" OR "2024-0042"'
-    assert search.fts_query('NOT (a OR "b"') == '"NOT" OR "a" OR "OR" OR "b"'
+    assert search.fts_query('NEAR(x "b"* ^c') == '"NEAR" OR "x" OR "b" OR "c"'
+    assert search.fts_query("how do I renew my passport") == '"renew" OR "passport"'
+    assert search.fts_query("to be or not to be") == '"to" OR "be" OR "or" OR "not" OR "to" OR "be"'
     assert search.fts_query("   ") == ""
 
 
@@ -26,3 +28,19 @@ def test_snippet_windows_around_the_first_match():
 def test_match_spans_are_case_insensitive_word_prefixes():
     assert search.match_spans("Renew your Passport; passports", ["passport"]) == [(11, 19), (21, 29)]
     assert search.match_spans("xpassport", ["passport"]) == []
+
+
+def test_weighted_rrf_lets_an_exact_id_beat_stray_matches():
+    texts = {1: "invoice 2024-0042 for ACME", 2: "another invoice", 3: "unrelated words"}
+    terms = search.keyword_terms("invoice 2024-0042")
+    keyword = [(2, -3.0), (1, -2.5)]  # BM25 happened to rank the stray match first
+    semantic = [(3, 0.35), (2, 0.30), (1, 0.25)]
+    fused = search.weighted_rrf(keyword, semantic, texts, terms)
+    assert max(fused, key=fused.__getitem__) == 1
+
+
+def test_weighted_rrf_lets_a_close_paraphrase_beat_a_one_word_match():
+    texts = {1: "renewing travel documents at the consulate", 2: "random text mentioning travel once"}
+    terms = search.keyword_terms("getting a new travel document abroad")
+    fused = search.weighted_rrf([(2, -1.0)], [(1, 0.62), (2, 0.22)], texts, terms)
+    assert fused[1] > fused[2]

@@ -99,15 +99,15 @@ class Service:
             else:
                 usable.append(col)
         depth = search.candidates(query.k)
-        keyword = [cid for cid, _ in self.catalog.keyword_search(search.fts_query(query.text),
-                                                                 [c.id for c in cols], depth)]
-        semantic: list[int] = []
+        keyword = self.catalog.keyword_search(search.fts_query(query.text), [c.id for c in cols], depth)
+        semantic: list[tuple[int, float]] = []
         if usable:
             qvec = self.embedder.embed_query(query.text)
             per_collection = [self._vector_index(c).search(qvec, depth) for c in usable]
             semantic = search.semantic_ranked(per_collection, depth, self.settings.min_similarity)
-        fused = search.rrf([keyword, semantic])
-        rows = self.catalog.chunk_rows(fused)
+        rows = self.catalog.chunk_rows({cid for cid, _ in keyword} | {cid for cid, _ in semantic})
+        texts = {cid: f"{r.text} {r.path}" for cid, r in rows.items()}  # FTS matches names too
+        fused = search.weighted_rrf(keyword, semantic, texts, search.keyword_terms(query.text))
         if query.kind:
             rows = {cid: r for cid, r in rows.items() if r.kind == query.kind}
         terms = search.query_terms(query.text)
