@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--kind", choices=["document", "photo"], help="only documents or only photos")
     se.add_argument("--json", action="store_true", help="print a JSON array of hits")
 
+    wa = sub.add_parser("watch", help="keep collections current as files change (foreground; Ctrl-C stops)")
+    wa.add_argument("-c", "--collection", action="append", help="watch only this collection (repeatable)")
+    wa.add_argument("--poll", action="store_true", help="poll instead of OS file events (network shares)")
+
     st = sub.add_parser("status", help="collections, files, chunks, failures, model, index sizes")
     st.add_argument("--json", action="store_true")
 
@@ -150,6 +154,33 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    if not args.verbose:
+        log.setup(logging.INFO)
+    service = _service(args)
+    if not service.catalog.collections():
+        raise KnownError("no collections yet: localsearch index FOLDER --collection NAME")
+    for name in args.collection or []:
+        service.catalog.collection(name)
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    w = service.watcher(args.collection, force_polling=args.poll).start()
+    log.watch.info("watching %s; Ctrl-C stops", ", ".join(w.roots))
+    try:
+        while not stop.wait(0.5):
+            if w.error is not None:
+                break
+    finally:
+        log.watch.info("stopping: committing what is done")
+        w.stop()
+        signal.signal(signal.SIGINT, previous)
+        service.close()
+    if w.error is not None:
+        raise w.error
+    return 0
+
+
 def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "never"
 
@@ -175,6 +206,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                  if c["needs_reindex"] else ""))
         for r in c["roots"]:
             print(f"  folder: {r}")
+        if c["watch"]:
+            w = c["watch"]
+            print(f"  live: {w['mode']}{' (' + w['detail'] + ')' if w['detail'] else ''}, {w['pending']} pending,"
+                  f" last change seen {_when(w['last_change'])}")
         for f in c["failures"][:50]:
             print(f"  failed: {f['path']}: {f['reason']}")
         if len(c["failures"]) > 50:
@@ -196,7 +231,8 @@ def cmd_collections(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status, "collections": cmd_collections}
+COMMANDS = {"index": cmd_index, "search": cmd_search, "watch": cmd_watch, "status": cmd_status,
+            "collections": cmd_collections}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

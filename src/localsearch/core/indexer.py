@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -87,6 +87,8 @@ def _worker_context() -> multiprocessing.context.BaseContext:
 
 
 class Indexer:
+    """Owns the writes of one catalog. Holds its worker pool and vector indexes until close()."""
+
     def __init__(self, catalog: Catalog, vectors_dir: Path, embedder: Embedder, settings: Settings,
                  on_progress: ProgressFn | None = None, cancel: threading.Event | None = None,
                  workers: int | None = None) -> None:
@@ -98,36 +100,89 @@ class Indexer:
         self.cancel = cancel or threading.Event()
         self.workers = workers or max(1, min(4, (os.cpu_count() or 2)))
         self.save_every_s = 60.0
+        self._pool: ProcessPool | None = None
+        self._vindexes: dict[int, VectorIndex] = {}
 
-    # --- entry point --------------------------------------------------------------------------
+    def pool(self) -> ProcessPool:
+        if self._pool is None or not self._pool.active:
+            self._pool = ProcessPool(max_workers=self.workers, max_tasks=500, context=_worker_context())
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the workers and write every vector index that has unsaved changes."""
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool.join(timeout=10)
+            self._pool = None
+        self.save_dirty()
+        self._vindexes.clear()
+
+    def save_dirty(self) -> None:
+        for cid, vindex in self._vindexes.items():
+            if vindex.dirty:
+                col = self.catalog.collection_by_id(cid)
+                vindex.save(col.model_id or "", col.vector_version)
+
+    def _vindex(self, col: Collection) -> tuple[VectorIndex, str]:
+        cached = self._vindexes.get(col.id)
+        if cached is not None and cached.dim == self.embedder.dim:
+            return cached, "cached"
+        vindex = VectorIndex(self.vectors_dir, col.id, self.embedder.dim)
+        state = vindex.load_or_rebuild(self.catalog, col)
+        self._vindexes[col.id] = vindex
+        return vindex, state
+
+    # --- entry points -------------------------------------------------------------------------
 
     def index(self, name: str, add_roots: Sequence[str] = ()) -> Report:
-        started = time.monotonic()
-        report = Report(collection=name)
+        """A full pass over the collection's folders: catch up with everything that changed."""
         col = self.catalog.ensure_collection(name)
         for root in add_roots:
             self.catalog.add_root(col.id, os.path.abspath(os.path.expanduser(root)))
+        report = Report(collection=name)
         col = self._bind_model(col, report)
-        vindex = VectorIndex(self.vectors_dir, col.id, self.embedder.dim)
-        report.vector_index = vindex.load_or_rebuild(self.catalog, col)
-
         self.on_progress(Progress(name, "scanning"))
         scan = scanner.scan(self.catalog.roots(col.id), self.settings.excludes)
+        scan.protected.extend(scan.missing)  # a root that is gone (unmounted drive) keeps its index
+        return self._run(col, scan, self.catalog.files(col.id), report, full=True)
+
+    def update(self, name: str, changed: Iterable[bytes]) -> Report:
+        """Re-check just these paths (files or folders, present or gone): what a watcher batch needs."""
+        col = self.catalog.collection(name)
+        report = Report(collection=name)
+        col = self._bind_model(col, report)
+        if report.reindexed_from:  # the model changed under us: only a full pass can redo everything
+            return self.index(name)
+        roots = [os.fsencode(r) for r in self.catalog.roots(col.id)]
+        live_roots = [r for r in roots if os.path.isdir(r)]
+        scope = sorted({
+            p for p in changed
+            if any(scanner.under_any(p, [r]) and not scanner.excluded_below(p, r, self.settings.excludes)
+                   for r in live_roots)
+        })
+        if not scope:
+            return report
+        scan = scanner.scan(scope, self.settings.excludes)
+        return self._run(col, scan, self.catalog.files_under(col.id, scope), report, full=False)
+
+    def _run(self, col: Collection, scan: scanner.ScanResult, known: dict[bytes, FileRow], report: Report,
+             full: bool) -> Report:
+        started = time.monotonic()
+        vindex, report.vector_index = self._vindex(col)
         report.scanned = len(scan.files)
-        known = self.catalog.files(col.id)
         todo, missing = self._diff(scan, known, report)
-        self._sweep(col, vindex, scan, known, todo, missing, report)
+        self._sweep(col, vindex, known, todo, missing, report)
         run = _Run(self, col, vindex, report, total=len(todo) + len(scan.problems))
         run.record_problems(scan.problems)
         run.process(todo)
         run.finish()
-        if not report.cancelled:
+        if full and not report.cancelled:
             self.catalog.touch_indexed(col.id)
         report.seconds = time.monotonic() - started
         log.index.info(
-            "%s: %d files scanned, %d new, %d changed, %d retried, %d moved, %d removed, %d failed, %d chunks in %.1f s%s",
-            name, report.scanned, report.added, report.updated, report.retried, report.moved, report.removed, report.failed,
-            report.chunks, report.seconds, " (cancelled)" if report.cancelled else "",
+            "%s: %d files scanned, %d new, %d changed, %d retried, %d moved, %d removed, %d failed, %d chunks"
+            " in %.1f s%s", col.name, report.scanned, report.added, report.updated, report.retried, report.moved,
+            report.removed, report.failed, report.chunks, report.seconds, " (cancelled)" if report.cancelled else "",
         )
         return report
 
@@ -137,6 +192,7 @@ class Indexer:
             log.index.warning("%s: model changed from %s to %s, reindexing", col.name, col.model_id,
                               self.embedder.model_id)
             report.reindexed_from = col.model_id
+            self._vindexes.pop(col.id, None)
             if col.dim:
                 VectorIndex(self.vectors_dir, col.id, col.dim).delete_files()
             self.catalog.clear_vectors(col.id)
@@ -164,7 +220,7 @@ class Indexer:
         }
         return todo, missing
 
-    def _sweep(self, col: Collection, vindex: VectorIndex, scan: scanner.ScanResult, known: dict[bytes, FileRow],
+    def _sweep(self, col: Collection, vindex: VectorIndex, known: dict[bytes, FileRow],
                todo: list[scanner.Entry], missing: dict[bytes, FileRow], report: Report) -> None:
         """Renames keep their vectors (matched by content hash); what is still missing is deleted."""
         if missing:
@@ -239,7 +295,7 @@ class _Run:
         limits = limits_from(self.o.settings)
         timeout = self.o.settings.parse_timeout_s
         ahead = 2 * self.o.workers + 2
-        pool = ProcessPool(max_workers=self.o.workers, max_tasks=500, context=_worker_context())
+        pool = self.o.pool()
         inflight: deque[tuple[scanner.Entry, object]] = deque()
         entries = iter(todo)
         try:
@@ -261,8 +317,6 @@ class _Run:
         finally:
             for _, future in inflight:
                 future.cancel()  # type: ignore[attr-defined]
-            pool.stop()
-            pool.join(timeout=10)
         if self.o.cancel.is_set():
             self.report.cancelled = True
 

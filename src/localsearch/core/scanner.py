@@ -24,7 +24,9 @@ class ScanResult:
     problems: list[tuple[bytes, str]] = field(default_factory=list)
     """(path, reason): broken symlinks, loops, unreadable folders; recorded as per-file failures."""
     protected: list[bytes] = field(default_factory=list)
-    """Folders that could not be listed (or roots that are gone): keep what the catalog has under them."""
+    """Folders that could not be listed: keep what the catalog has under them."""
+    missing: list[bytes] = field(default_factory=list)
+    """Paths asked for that do not exist (a gone root: offline; a gone file in a watched root: deleted)."""
 
 
 def is_excluded(name: bytes, patterns: Iterable[str]) -> bool:
@@ -46,15 +48,24 @@ def scan(roots: Iterable[str | bytes], excludes: Iterable[str] = ()) -> ScanResu
     patterns = list(excludes)
     result = ScanResult()
     seen_dirs: set[tuple[int, int]] = set()
+    seen_files: set[bytes] = set()
+
+    def add(path: bytes, st: os.stat_result) -> None:
+        if path not in seen_files:  # a watcher batch may name a file and its folder
+            seen_files.add(path)
+            result.files.append(Entry(path, st.st_size, st.st_mtime_ns))
+
     for root in roots:
         raw_root = os.fsencode(root)
         try:
             st = os.stat(raw_root)
         except OSError:
-            result.protected.append(raw_root)  # unmounted or gone: not a reason to drop its index
+            result.missing.append(raw_root)
             continue
         if stat.S_ISREG(st.st_mode):
-            result.files.append(Entry(raw_root, st.st_size, st.st_mtime_ns))
+            add(raw_root, st)
+            continue
+        if not stat.S_ISDIR(st.st_mode):
             continue
         stack = [raw_root]
         while stack:
@@ -81,8 +92,14 @@ def scan(roots: Iterable[str | bytes], excludes: Iterable[str] = ()) -> ScanResu
                 if stat.S_ISDIR(est.st_mode):
                     stack.append(entry.path)
                 elif stat.S_ISREG(est.st_mode):  # never FIFOs, sockets or devices: reading them can block
-                    result.files.append(Entry(entry.path, est.st_size, est.st_mtime_ns))
+                    add(entry.path, est)
     return result
+
+
+def excluded_below(raw_path: bytes, root: bytes, patterns: Iterable[str]) -> bool:
+    """Whether any component of raw_path below root matches an exclusion (the watcher's view of excludes)."""
+    rel = os.path.relpath(raw_path, root)
+    return any(is_excluded(part, patterns) for part in rel.split(os.sep.encode()) if part not in (b".", b".."))
 
 
 def under_any(raw_path: bytes, folders: Iterable[bytes]) -> bool:

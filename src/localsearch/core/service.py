@@ -4,11 +4,12 @@ Collaborators are passed in (paths, settings, embedder) so tests hand in fakes.
 """
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
-from localsearch.core import log, search
+from localsearch.core import log, search, watcher
 from localsearch.core.embed import factory
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import CollectionNotFound
@@ -56,9 +57,28 @@ class Service:
     def index(self, collection: str, roots: Sequence[str] = (), on_progress: ProgressFn | None = None,
               cancel: threading.Event | None = None) -> Report:
         indexer = Indexer(self.catalog, self.paths.vectors, self.embedder, self.settings, on_progress, cancel)
-        report = indexer.index(collection, roots)
-        self._indexes.clear()
-        return report
+        try:
+            return indexer.index(collection, roots)
+        finally:
+            indexer.close()
+            self._indexes.clear()
+
+    @property
+    def watch_state_file(self) -> Path:
+        return self.paths.data / "watch-state.json"
+
+    def watcher(self, collections: Sequence[str] | None = None, force_polling: bool = False,
+                on_state: Callable[[list[watcher.WatchState]], None] | None = None,
+                on_report: Callable[[Report], None] | None = None, poll_interval: float = 2.0) -> watcher.Watcher:
+        """Keeps collections current; its thread owns its own catalog connection and is the only writer."""
+
+        def make_indexer() -> tuple[Indexer, Catalog]:
+            catalog = Catalog(self.paths.catalog)
+            return Indexer(catalog, self.paths.vectors, self.embedder, self.settings), catalog
+
+        return watcher.Watcher(make_indexer, self.catalog, collections, force_polling=force_polling,
+                               poll_interval=poll_interval, state_file=self.watch_state_file, on_state=on_state,
+                               on_report=on_report)
 
     def remove_collection(self, name: str) -> None:
         col = self.catalog.remove_collection(name)
@@ -78,7 +98,7 @@ class Service:
         if cached and cached[0] == col.vector_version:
             return cached[1]
         vindex = VectorIndex(self.paths.vectors, col.id, col.dim or self.embedder.dim)
-        vindex.load_or_rebuild(self.catalog, col)
+        vindex.load_or_rebuild(self.catalog, col, persist=False)
         self._indexes[col.id] = (col.vector_version, vindex)
         return vindex
 
@@ -119,6 +139,8 @@ class Service:
     # --- status -------------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
+        live = watcher.read_state(self.watch_state_file)
+        watching = {c["collection"]: c for c in live["collections"]} if live else {}
         cols = []
         for col in self.catalog.collections():
             stats = self.catalog.stats(col.id)
@@ -132,6 +154,7 @@ class Service:
                 "vector_index_bytes": vfile.stat().st_size if vfile.exists() else 0,
                 "last_indexed": col.last_indexed,
                 "failures": [{"path": p, "reason": r} for _, p, r in self.catalog.failures(col.id)],
+                "watch": watching.get(col.name),
             })
         db = self.paths.catalog
         return {

@@ -181,6 +181,21 @@ class Catalog:
         )
         return {bytes(r[1]): FileRow(r[0], bytes(r[1]), r[2], r[3], r[4], r[5]) for r in rows}
 
+    def files_under(self, cid: int, prefixes: Iterable[bytes]) -> dict[bytes, FileRow]:
+        """Rows at or below each path: what a watcher batch may have touched."""
+        out: dict[bytes, FileRow] = {}
+        sep = os.sep.encode()
+        for p in prefixes:
+            lo = p.rstrip(sep) + sep
+            hi = p.rstrip(sep) + bytes([sep[0] + 1])  # every key starting with lo sorts below hi
+            for r in self.conn.execute(
+                "SELECT id, raw_path, size, mtime_ns, hash, status FROM files WHERE collection_id = ?"
+                " AND (raw_path = ? OR (raw_path >= ? AND raw_path < ?))",
+                (cid, p, lo, hi),
+            ):
+                out[bytes(r[1])] = FileRow(r[0], bytes(r[1]), r[2], r[3], r[4], r[5])
+        return out
+
     def chunk_ids_of(self, file_ids: Iterable[int]) -> list[int]:
         ids: list[int] = []
         for fid in file_ids:

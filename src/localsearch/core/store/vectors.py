@@ -55,8 +55,12 @@ class VectorIndex:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def load_or_rebuild(self, catalog: Catalog, col: Collection) -> str:
-        """Returns what happened ('loaded' / 'rebuilt: reason'), for logs and tests."""
+    def load_or_rebuild(self, catalog: Catalog, col: Collection, persist: bool = True) -> str:
+        """Returns what happened ('loaded' / 'rebuilt: reason'), for logs and tests.
+
+        Only the indexer persists; a reader (search) rebuilds in memory, so two processes never
+        race to write the same index file.
+        """
         if not self.file.exists() and catalog.vector_count(col.id) == 0:
             self.index = new_index(self.dim)  # a new collection: nothing to rebuild, nothing to say
             return "new"
@@ -72,7 +76,7 @@ class VectorIndex:
             except RuntimeError as e:
                 reason = f"unreadable index file ({str(e).splitlines()[0][:120]})"
         log.store.warning("rebuilding vector index of %r from the catalog: %s", col.name, reason)
-        self.rebuild(catalog, col)
+        self.rebuild(catalog, col, persist)
         return f"rebuilt: {reason}"
 
     def _why_stale(self, col: Collection) -> str | None:
@@ -87,12 +91,13 @@ class VectorIndex:
             return f"index at version {meta.version}, catalog at {col.vector_version} (interrupted run?)"
         return None
 
-    def rebuild(self, catalog: Catalog, col: Collection) -> None:
+    def rebuild(self, catalog: Catalog, col: Collection, persist: bool = True) -> None:
         self.index = new_index(self.dim)
         for ids, vecs in catalog.iter_vectors(col.id, self.dim):
             self.index.add_with_ids(vecs, ids)
         self._gpu_index = None
-        self.save(col.model_id or "", col.vector_version)
+        if persist:
+            self.save(col.model_id or "", col.vector_version)
 
     def save(self, model_id: str, version: int) -> None:
         """Index first, then sidecar: a crash between the two leaves a version mismatch -> rebuild."""

@@ -1,0 +1,303 @@
+"""Live folder watching: filesystem events -> a coalescing queue -> batches for the one indexer.
+
+Events are reduced to "look at this path again": the indexer's scoped update re-stats each path and
+diffs it against the catalog, so creates, edits, deletes, renames (vectors kept, by content hash),
+folder moves and editor-style atomic saves all take the same well-tested route, and an event
+storm costs one stat per distinct path. At start a full reconciliation pass catches up with what
+changed while nothing was watching; events that arrive meanwhile find those files unchanged.
+"""
+
+import errno
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver, ObservedWatch
+from watchdog.observers.polling import PollingObserver
+
+from localsearch.core import atomic, log
+from localsearch.core.indexer import Indexer, Report
+from localsearch.core.store.catalog import Catalog
+
+_IGNORED = {"opened", "closed_no_write"}
+
+
+class ChangeQueue:
+    """Paths to look at again, per collection, handed out once writes have paused.
+
+    A batch is released when nothing new arrived for `debounce` seconds (an editor's save burst, a
+    `git checkout`), or when the oldest pending change is `max_delay` old (a storm that never pauses).
+    """
+
+    def __init__(self, debounce: float = 0.3, max_delay: float = 2.0) -> None:
+        self.debounce = debounce
+        self.max_delay = max_delay
+        self._pending: dict[str, set[bytes]] = {}
+        self._first = 0.0
+        self._last = 0.0
+        self._cond = threading.Condition()
+        self.last_event: float | None = None
+
+    def put(self, collection: str, path: bytes) -> None:
+        with self._cond:
+            now = time.monotonic()
+            if not self._pending:
+                self._first = now
+            self._pending.setdefault(collection, set()).add(path)
+            self._last = now
+            self.last_event = time.time()
+            self._cond.notify_all()
+
+    def pending(self) -> int:
+        with self._cond:
+            return sum(len(v) for v in self._pending.values())
+
+    def take(self, timeout: float) -> dict[str, set[bytes]]:
+        """Wait up to `timeout` for a batch to be due; {} if none is."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if self._pending and (now - self._last >= self.debounce or now - self._first >= self.max_delay):
+                    batch, self._pending = self._pending, {}
+                    return batch
+                if now >= deadline:
+                    return {}
+                wait = deadline - now
+                if self._pending:
+                    wait = min(wait, max(0.01, min(self._last + self.debounce, self._first + self.max_delay) - now))
+                self._cond.wait(wait)
+
+    def wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, queue: ChangeQueue, collection: str) -> None:
+        self.queue = queue
+        self.collection = collection
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in _IGNORED:
+            return
+        for p in (event.src_path, getattr(event, "dest_path", "")):
+            if p:
+                self.queue.put(self.collection, os.fsencode(p))
+
+
+@dataclass
+class WatchState:
+    collection: str
+    mode: str = "starting"  # catching up | watching | polling | offline | stopped
+    pending: int = 0
+    last_change: float | None = None
+    detail: str = ""
+
+
+def _watch_limit_hit(e: OSError) -> bool:
+    return e.errno in (errno.ENOSPC, errno.EMFILE, errno.ENFILE)
+
+
+class Watcher:
+    """Runs the indexer on its own thread (the only writer) and keeps every root watched."""
+
+    def __init__(self, make_indexer: Callable[[], tuple[Indexer, Catalog]], catalog: Catalog,
+                 collections: Iterable[str] | None = None, force_polling: bool = False, poll_interval: float = 2.0,
+                 state_file: Path | None = None, on_state: Callable[[list[WatchState]], None] | None = None,
+                 on_report: Callable[[Report], None] | None = None, debounce: float = 0.3) -> None:
+        self.make_indexer = make_indexer
+        wanted = list(collections) if collections else [c.name for c in catalog.collections()]
+        self.roots = {name: catalog.roots(catalog.collection(name).id) for name in wanted}
+        self.force_polling = force_polling
+        self.poll_interval = poll_interval
+        self.state_file = state_file
+        self.on_state = on_state or (lambda states: None)
+        self.on_report = on_report or (lambda report: None)
+        self.queue = ChangeQueue(debounce=debounce)
+        self.states = {name: WatchState(name) for name in wanted}
+        self._watches: dict[tuple[str, str], tuple[BaseObserver, ObservedWatch]] = {}
+        self._observers: list[BaseObserver] = []
+        self._inotify: BaseObserver | None = None
+        self._polling: BaseObserver | None = None
+        self._stop = threading.Event()
+        self._idle = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="localsearch-indexer", daemon=True)
+        self.error: BaseException | None = None
+
+    # --- observers ----------------------------------------------------------------------------
+
+    def _observer(self, polling: bool) -> BaseObserver:
+        if polling:
+            if self._polling is None:
+                self._polling = PollingObserver(timeout=self.poll_interval)
+                self._polling.start()
+                self._observers.append(self._polling)
+            return self._polling
+        if self._inotify is None:
+            self._inotify = self._native_observer()
+            self._inotify.start()
+            self._observers.append(self._inotify)
+        return self._inotify
+
+    def _native_observer(self) -> BaseObserver:
+        return Observer()
+
+    def _schedule(self, name: str, root: str) -> str:
+        """Watch one root natively, or by polling where the OS refuses more watches."""
+        handler = _Handler(self.queue, name)
+        if not self.force_polling:
+            try:
+                obs = self._observer(polling=False)
+                self._watches[(name, root)] = (obs, obs.schedule(handler, root, recursive=True))
+                return "watching"
+            except OSError as e:
+                if not _watch_limit_hit(e):
+                    raise
+                log.watch.warning("%s: the system refused more file watches (%s); polling %s every %.0f s instead",
+                                  name, e.strerror, root, self.poll_interval)
+        obs = self._observer(polling=True)
+        self._watches[(name, root)] = (obs, obs.schedule(handler, root, recursive=True))
+        return "polling"
+
+    def _unschedule(self, name: str, root: str) -> None:
+        found = self._watches.pop((name, root), None)
+        if found:
+            obs, watch = found
+            try:
+                obs.unschedule(watch)
+            except (KeyError, OSError):
+                pass
+
+    def _check_roots(self, reconcile: set[str]) -> None:
+        """Roots that vanish (unmounted drive) go offline with their index kept; back again -> catch up."""
+        for name, roots in self.roots.items():
+            modes = []
+            for root in roots:
+                present = os.path.isdir(root)
+                watched = (name, root) in self._watches
+                if present and not watched:
+                    modes.append(self._schedule(name, root))
+                    if self.states[name].mode == "offline":
+                        log.watch.info("%s: %s is back; catching up", name, root)
+                        reconcile.add(name)
+                elif not present:
+                    if watched:
+                        log.watch.warning("%s: %s is gone (unmounted?); keeping its index, waiting for it", name, root)
+                        self._unschedule(name, root)
+                    modes.append("offline")
+                else:
+                    obs = self._watches[(name, root)][0]
+                    modes.append("polling" if obs is self._polling else "watching")
+            state = self.states[name]
+            mode = "offline" if roots and all(m == "offline" for m in modes) else (
+                "polling" if "polling" in modes else "watching")
+            state.detail = "some folders offline" if "offline" in modes and mode != "offline" else ""
+            if state.mode not in ("catching up",):
+                state.mode = mode
+
+    # --- the writer thread --------------------------------------------------------------------
+
+    def start(self) -> "Watcher":
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop watching; the batch in flight is committed and vector indexes saved."""
+        self._stop.set()
+        self.queue.wake()
+        self._thread.join(timeout)
+        for obs in self._observers:
+            obs.stop()
+        for obs in self._observers:
+            obs.join(timeout=5)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once caught up with no pending changes. Events still in the kernel are not counted:
+        tests wait for the outcome they expect (a condition with a timeout), not for this alone."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.error is not None:
+                raise self.error
+            if self._idle.is_set() and self.queue.pending() == 0:
+                return True
+            time.sleep(0.02)
+        return False
+
+    def _publish(self) -> None:
+        for name, state in self.states.items():
+            state.last_change = self.queue.last_event or state.last_change
+        states = list(self.states.values())
+        self.on_state(states)
+        if self.state_file is not None:
+            data = {"pid": os.getpid(), "time": time.time(), "collections": [asdict(s) for s in states]}
+            try:
+                atomic.write_text(self.state_file, json.dumps(data))
+            except OSError as e:
+                log.watch.warning("cannot write watch state: %s", e)
+
+    def _work(self) -> None:
+        indexer: Indexer | None = None
+        catalog: Catalog | None = None
+        try:
+            indexer, catalog = self.make_indexer()
+            indexer.cancel = self._stop
+            reconcile = set(self.roots)
+            self._check_roots(set())
+            last_check = time.monotonic()
+            while not self._stop.is_set():
+                for name in sorted(reconcile):
+                    if self._stop.is_set():
+                        break
+                    self.states[name].mode = "catching up"
+                    self._publish()
+                    self.on_report(indexer.index(name))
+                    self.states[name].mode = "watching"
+                    self._check_roots(set())
+                reconcile.clear()
+                pending = self.queue.pending()
+                for state in self.states.values():
+                    state.pending = pending
+                self._publish()
+                if pending == 0:
+                    indexer.save_dirty()  # quiet now: let searches in other processes load, not rebuild
+                    self._idle.set()
+                batch = self.queue.take(timeout=0.5)
+                if batch:
+                    self._idle.clear()
+                    for name, paths in batch.items():
+                        if name in self.roots and not self._stop.is_set():
+                            self.on_report(indexer.update(name, paths))
+                if time.monotonic() - last_check > self.poll_interval:
+                    self._check_roots(reconcile)
+                    last_check = time.monotonic()
+                    if reconcile:
+                        self._idle.clear()
+        except BaseException as e:  # surfaced to the caller through .error; the thread must not die silently
+            log.watch.exception("the indexer stopped on an error")
+            self.error = e
+        finally:
+            if indexer is not None:
+                indexer.close()
+            if catalog is not None:
+                catalog.close()
+            for state in self.states.values():
+                state.mode = "stopped"
+            self._publish()
+
+
+def read_state(path: Path) -> dict[str, Any] | None:
+    """The running watcher's state, if one is alive (for `localsearch status` in another process)."""
+    try:
+        data = json.loads(path.read_text())
+        os.kill(int(data["pid"]), 0)
+        return data if isinstance(data, dict) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
