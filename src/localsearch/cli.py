@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     p.add_argument("--version", action="version", version=f"localsearch {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("gui", help="open the window (the default with no command)")
 
     ix = sub.add_parser("index", help="index folders into a collection (only what changed since last time)")
     ix.add_argument("folders", nargs="*", help="folders to add to the collection (none: re-index its folders)")
@@ -209,7 +210,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         if c["watch"]:
             w = c["watch"]
             print(f"  live: {w['mode']}{' (' + w['detail'] + ')' if w['detail'] else ''}, {w['pending']} pending,"
-                  f" last change seen {_when(w['last_change'])}")
+                  f" last change seen {_when(w['last_change']) if w['last_change'] else 'none yet'}")
         for f in c["failures"][:50]:
             print(f"  failed: {f['path']}: {f['reason']}")
         if len(c["failures"]) > 50:
@@ -239,9 +240,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     log.setup(logging.INFO if args.verbose else logging.WARNING)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command in (None, "gui"):
+        from localsearch.gui import app
+
+        if not app.has_display():
+            parser.print_help()
+            print("\nno display found: the window needs a desktop session; the commands above work anywhere.")
+            return 0 if args.command is None else 1
+        return app.main(args.home, args.verbose)
     try:
         return COMMANDS[args.command](args)
     except KnownError as e:

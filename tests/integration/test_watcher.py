@@ -187,3 +187,13 @@ def test_a_vanished_root_goes_offline_keeps_its_index_and_resumes(service, tmp_p
         assert names(service, "volcanoes") == ["photo-notes.txt"]
     finally:
         w.stop()
+
+
+def test_pause_holds_changes_and_resume_applies_them(watched):
+    service, w, root = watched
+    w.pause("docs")
+    (root / "a" / "held.txt").write_text("written while paused: lemurs")
+    eventually(lambda: w.states["docs"].pending >= 1 or w.queue.pending() >= 1)
+    assert w.wait_idle(5) and names(service, "lemurs") == [], "a paused collection is not indexed"
+    w.resume("docs")
+    eventually(lambda: names(service, "lemurs") == ["held.txt"])

@@ -78,11 +78,12 @@ def limits_from(settings: Settings) -> Limits:
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
-    """forkserver: workers never fork a parent that holds torch's threads, and restart cheaply."""
+    """forkserver: workers never fork a parent that holds torch's (or Qt's) threads.
+
+    No preload list: with one, the server would re-import the caller's __main__ script.
+    """
     if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["localsearch.core.extract_worker"])
-        return ctx
+        return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context("spawn")
 
 

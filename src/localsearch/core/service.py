@@ -3,6 +3,7 @@
 Collaborators are passed in (paths, settings, embedder) so tests hand in fakes.
 """
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,6 +48,14 @@ class Service:
                 self._embedder = factory.create(self.settings, self.paths.cache / "models")
             return self._embedder
 
+    def apply_settings(self, settings: Settings) -> None:
+        """New settings take effect for the next pass; a new model re-indexes (see Indexer._bind_model)."""
+        if settings.text_model != self.settings.text_model or settings.device != self.settings.device:
+            with self._embedder_lock:
+                self._embedder = None
+            self._indexes.clear()
+        self.settings = settings
+
     @property
     def model_id(self) -> str:
         """The configured model's id, known without loading it."""
@@ -69,16 +78,25 @@ class Service:
 
     def watcher(self, collections: Sequence[str] | None = None, force_polling: bool = False,
                 on_state: Callable[[list[watcher.WatchState]], None] | None = None,
-                on_report: Callable[[Report], None] | None = None, poll_interval: float = 2.0) -> watcher.Watcher:
+                on_report: Callable[[Report], None] | None = None, poll_interval: float = 2.0,
+                on_progress: ProgressFn | None = None) -> watcher.Watcher:
         """Keeps collections current; its thread owns its own catalog connection and is the only writer."""
 
         def make_indexer() -> tuple[Indexer, Catalog]:
             catalog = Catalog(self.paths.catalog)
-            return Indexer(catalog, self.paths.vectors, self.embedder, self.settings), catalog
+            return Indexer(catalog, self.paths.vectors, self.embedder, self.settings, on_progress), catalog
 
         return watcher.Watcher(make_indexer, self.catalog, collections, force_polling=force_polling,
                                poll_interval=poll_interval, state_file=self.watch_state_file, on_state=on_state,
-                               on_report=on_report)
+                               on_report=on_report, warm_up=lambda: self.embedder.embed_texts(["warm up"]))
+
+    def rename_collection(self, old: str, new: str) -> None:
+        self.catalog.rename_collection(old, new)
+
+    def add_folder(self, collection: str, folder: str) -> None:
+        """Register a folder; the watcher's catch-up pass (or `index`) does the indexing."""
+        col = self.catalog.ensure_collection(collection)
+        self.catalog.add_root(col.id, os.path.abspath(os.path.expanduser(folder)))
 
     def remove_collection(self, name: str) -> None:
         col = self.catalog.remove_collection(name)

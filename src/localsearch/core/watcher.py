@@ -112,7 +112,8 @@ class Watcher:
     def __init__(self, make_indexer: Callable[[], tuple[Indexer, Catalog]], catalog: Catalog,
                  collections: Iterable[str] | None = None, force_polling: bool = False, poll_interval: float = 2.0,
                  state_file: Path | None = None, on_state: Callable[[list[WatchState]], None] | None = None,
-                 on_report: Callable[[Report], None] | None = None, debounce: float = 0.3) -> None:
+                 on_report: Callable[[Report], None] | None = None, debounce: float = 0.3,
+                 warm_up: Callable[[], object] | None = None) -> None:
         self.make_indexer = make_indexer
         wanted = list(collections) if collections else [c.name for c in catalog.collections()]
         self.roots = {name: catalog.roots(catalog.collection(name).id) for name in wanted}
@@ -131,6 +132,13 @@ class Watcher:
         self._idle = threading.Event()
         self._thread = threading.Thread(target=self._work, name="localsearch-indexer", daemon=True)
         self.error: BaseException | None = None
+        self.warm_up = warm_up
+        self._interrupt = threading.Event()  # the running index pass stops early (stop or pause)
+        self._lock = threading.Lock()
+        self._paused: set[str] = set()
+        self._held: dict[str, set[bytes]] = {}
+        self._requested: set[str] = set()
+        self._running: str | None = None
 
     # --- observers ----------------------------------------------------------------------------
 
@@ -200,18 +208,57 @@ class Watcher:
             mode = "offline" if roots and all(m == "offline" for m in modes) else (
                 "polling" if "polling" in modes else "watching")
             state.detail = "some folders offline" if "offline" in modes and mode != "offline" else ""
-            if state.mode not in ("catching up",):
+            if state.mode not in ("catching up", "paused"):
                 state.mode = mode
 
     # --- the writer thread --------------------------------------------------------------------
 
     def start(self) -> "Watcher":
+        if self.warm_up is not None:  # load the model now, not when the first file changes
+            threading.Thread(target=self._warm, name="localsearch-warm-up", daemon=True).start()
         self._thread.start()
         return self
+
+    def _warm(self) -> None:
+        try:
+            assert self.warm_up is not None
+            self.warm_up()
+        except Exception as e:  # the writer thread will meet (and report) the same problem
+            log.watch.warning("could not preload the model: %s", e)
+
+    def pause(self, name: str) -> None:
+        """Stop indexing a collection (its changes are kept for later); a pass in flight stops early."""
+        with self._lock:
+            self._paused.add(name)
+            self.states[name].mode = "paused"
+            if self._running == name:
+                self._interrupt.set()
+        self.queue.wake()
+
+    def resume(self, name: str) -> None:
+        with self._lock:
+            self._paused.discard(name)
+            self._requested.add(name)  # a full pass: the paused one may have been cut short
+            held = self._held.pop(name, set())
+        for path in held:
+            self.queue.put(name, path)
+        self.queue.wake()
+
+    def reconcile(self, name: str) -> None:
+        """Ask for a full pass (retry failures, after settings change)."""
+        with self._lock:
+            self._requested.add(name)
+        self._idle.clear()
+        self.queue.wake()
+
+    def is_paused(self, name: str) -> bool:
+        with self._lock:
+            return name in self._paused
 
     def stop(self, timeout: float = 60.0) -> None:
         """Stop watching; the batch in flight is committed and vector indexes saved."""
         self._stop.set()
+        self._interrupt.set()
         self.queue.wake()
         self._thread.join(timeout)
         for obs in self._observers:
@@ -243,38 +290,63 @@ class Watcher:
             except OSError as e:
                 log.watch.warning("cannot write watch state: %s", e)
 
+    def _take_requested(self, reconcile: set[str]) -> list[str]:
+        with self._lock:
+            reconcile |= self._requested
+            self._requested.clear()
+            due = sorted(n for n in reconcile if n not in self._paused)
+            reconcile -= set(due)
+            return due
+
+    def _pass(self, indexer: Indexer, name: str, run: Callable[[], Report]) -> None:
+        with self._lock:
+            if name in self._paused:
+                return
+            self._running = name
+        try:
+            self.on_report(run())
+        finally:
+            with self._lock:
+                self._running = None
+                if not self._stop.is_set():
+                    self._interrupt.clear()
+
     def _work(self) -> None:
         indexer: Indexer | None = None
         catalog: Catalog | None = None
         try:
             indexer, catalog = self.make_indexer()
-            indexer.cancel = self._stop
-            reconcile = set(self.roots)
+            indexer.cancel = self._interrupt
+            reconcile = set(self.roots)  # catch up with what changed while nothing watched
             self._check_roots(set())
             last_check = time.monotonic()
             while not self._stop.is_set():
-                for name in sorted(reconcile):
+                for name in self._take_requested(reconcile):
                     if self._stop.is_set():
                         break
                     self.states[name].mode = "catching up"
                     self._publish()
-                    self.on_report(indexer.index(name))
-                    self.states[name].mode = "watching"
+                    self._pass(indexer, name, lambda name=name: indexer.index(name))  # type: ignore[misc]
+                    self.states[name].mode = "paused" if self.is_paused(name) else "watching"
                     self._check_roots(set())
-                reconcile.clear()
                 pending = self.queue.pending()
                 for state in self.states.values():
-                    state.pending = pending
+                    state.pending = pending + len(self._held.get(state.collection, ()))
                 self._publish()
-                if pending == 0:
+                if pending == 0 and not self._requested:
                     indexer.save_dirty()  # quiet now: let searches in other processes load, not rebuild
                     self._idle.set()
                 batch = self.queue.take(timeout=0.5)
                 if batch:
                     self._idle.clear()
                     for name, paths in batch.items():
-                        if name in self.roots and not self._stop.is_set():
-                            self.on_report(indexer.update(name, paths))
+                        if name not in self.roots or self._stop.is_set():
+                            continue
+                        if self.is_paused(name):
+                            with self._lock:
+                                self._held.setdefault(name, set()).update(paths)
+                            continue
+                        self._pass(indexer, name, lambda name=name, paths=paths: indexer.update(name, paths))  # type: ignore[misc]
                 if time.monotonic() - last_check > self.poll_interval:
                     self._check_roots(reconcile)
                     last_check = time.monotonic()

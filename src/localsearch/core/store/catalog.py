@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from localsearch.core import log
-from localsearch.core.errors import CollectionNotFound
+from localsearch.core.errors import CollectionNotFound, KnownError
 from localsearch.core.store import schema
 from localsearch.core.types import Chunk
 
@@ -135,6 +135,12 @@ class Catalog:
             "INSERT INTO collections(name, created) VALUES (?, ?) ON CONFLICT(name) DO NOTHING", (name, time.time())
         )
         return self.collection(name)
+
+    def rename_collection(self, old: str, new: str) -> None:
+        self.collection(old)
+        if new != old and self.conn.execute("SELECT 1 FROM collections WHERE name = ?", (new,)).fetchone():
+            raise KnownError(f"a collection named {new!r} already exists")
+        self.conn.execute("UPDATE collections SET name = ? WHERE name = ?", (new, old))
 
     def remove_collection(self, name: str) -> Collection:
         col = self.collection(name)

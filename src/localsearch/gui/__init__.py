@@ -1,0 +1,1 @@
+"""The desktop window: a thin PySide6 layer over localsearch.core."""

@@ -1,0 +1,500 @@
+"""The main window: collections on the left, search bar and results on the right, status below.
+
+All engine work runs off the GUI thread: searches on a one-thread task runner, indexing and watching
+on the watcher's thread, reporting back through signals.
+"""
+
+import os
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListView,
+                               QListWidget, QListWidgetItem, QMainWindow, QMenu, QMessageBox, QProgressBar,
+                               QSplitter, QToolBar, QVBoxLayout, QWidget)
+
+from localsearch.core import extract, log
+from localsearch.core.errors import KnownError
+from localsearch.core.indexer import Progress, Report
+from localsearch.core.search import Query
+from localsearch.core.service import SearchResult, Service
+from localsearch.core.settings import save as save_settings
+from localsearch.core.store.catalog import Catalog
+from localsearch.core.watcher import Watcher, WatchState
+from localsearch.gui.bridge import WatchBridge
+from localsearch.gui.dialogs import FailuresDialog, SettingsDialog
+from localsearch.gui.results import HitRole, ResultDelegate, ResultsModel
+from localsearch.gui.tasks import TaskRunner
+from localsearch.gui.thumbnails import ThumbnailLoader
+
+ALL = "All collections"
+KINDS = {"Documents and photos": None, "Documents": "document", "Photos": "photo"}
+
+
+def state_text(state: WatchState | None, progress: Progress | None, failed: int) -> str:
+    """What the sidebar says about a collection, in plain words."""
+    if progress is not None and progress.phase == "indexing" and progress.done < progress.total:
+        text = f"indexing {progress.done} of {progress.total}"
+    elif state is None:
+        text = "starting"
+    else:
+        text = {"watching": "up to date", "polling": "up to date (polling)", "catching up": "checking for changes",
+                "offline": "folder offline", "paused": "paused", "stopped": "stopped"}.get(state.mode, state.mode)
+        if state.pending and state.mode in ("watching", "polling"):
+            text = f"{state.pending} change(s) pending"
+    if failed:
+        text += f" · {failed} failed"
+    return text
+
+
+class MainWindow(QMainWindow):
+    """Signals: search_done(int hits), collections_changed(), message_shown(str)."""
+
+    search_done = Signal(int)
+    collections_changed = Signal()
+    message_shown = Signal(str)
+
+    def __init__(self, service: Service, watch: bool = True) -> None:
+        super().__init__()
+        self.service = service
+        self.ui_catalog = Catalog(service.paths.catalog)  # the GUI thread's own read connection
+        self.watch_enabled = watch
+        self.watcher: Watcher | None = None
+        self.bridge = WatchBridge(self)
+        self.bridge.states.connect(self._on_states)
+        self.bridge.progress.connect(self._on_progress)
+        self.bridge.report.connect(self._on_report)
+        self.searches = TaskRunner(1, self)
+        self.control = TaskRunner(1, self)
+        self.search_seq = 0
+        self.states: dict[str, WatchState] = {}
+        self.progress: dict[str, Progress] = {}
+        self.progress_started: dict[str, float] = {}
+        self.open_url = QDesktopServices.openUrl  # replaced by tests
+        self.qsettings = QSettings(str(service.paths.config / "window.ini"), QSettings.Format.IniFormat)
+
+        self.setWindowTitle("LocalSearch")
+        self.setAcceptDrops(True)
+        self._build()
+        self._restore()
+        self.refresh_collections()
+        if watch:
+            QTimer.singleShot(0, self.start_watching)
+
+    # --- layout -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        bar = QToolBar("Main")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.add_action = QAction("Add folder…", self)
+        self.add_action.triggered.connect(self.choose_folder)
+        bar.addAction(self.add_action)
+        self.settings_action = QAction("Settings…", self)
+        self.settings_action.triggered.connect(self.open_settings)
+        bar.addAction(self.settings_action)
+
+        self.sidebar = QListWidget()
+        self.sidebar.setMinimumWidth(200)
+        self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.sidebar.customContextMenuRequested.connect(self._collection_menu)
+        self.sidebar.currentItemChanged.connect(lambda *_: self.schedule_search())
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search your files by meaning or by words…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.schedule_search)
+        self.search.returnPressed.connect(self.focus_results)
+        self.kind = QComboBox()
+        self.kind.addItems(list(KINDS))
+        self.kind.currentIndexChanged.connect(lambda *_: self.schedule_search())
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(180)
+        self.debounce.timeout.connect(self.run_search)
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.setStyleSheet("QLabel { background: palette(alternate-base); border: 1px solid palette(mid);"
+                                  " border-radius: 4px; padding: 8px; }")
+
+        self.thumbnails = ThumbnailLoader(self.service.paths.cache / "thumbnails", self)
+        self.model = ResultsModel(self.thumbnails)
+        self.view = QListView()
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(ResultDelegate(self.view))
+        self.view.setUniformItemSizes(True)
+        self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
+        self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        self.view.activated.connect(lambda idx: self.open_hit(idx))
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._result_menu)
+        self.empty = QLabel()
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.kind)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(8, 8, 8, 0)
+        rl.addLayout(top)
+        rl.addWidget(self.banner)
+        rl.addWidget(self.empty)
+        rl.addWidget(self.view, 1)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([230, 770])
+        self.setCentralWidget(self.splitter)
+
+        self.status_label = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setVisible(False)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress_bar)
+
+        for keys in ("Ctrl+F", "Ctrl+L"):
+            QShortcut(QKeySequence(keys), self, activated=self.focus_search)
+        QShortcut(QKeySequence("Escape"), self, activated=self.clear_search)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self.view, activated=self.reveal_current,
+                      context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence.StandardKey.Copy, self.view, activated=self.copy_current,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        self.resize(1100, 720)
+        self._update_empty()
+
+    def _restore(self) -> None:
+        geometry = self.qsettings.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        splitter = self.qsettings.value("splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        last = self.qsettings.value("last_query", "")
+        if isinstance(last, str) and last:
+            self.search.setText(last)
+
+    # --- collections --------------------------------------------------------------------------
+
+    def collection_names(self) -> list[str]:
+        return [c.name for c in self.ui_catalog.collections()]
+
+    def refresh_collections(self) -> None:
+        current = self.selected_collection()
+        self.sidebar.blockSignals(True)
+        self.sidebar.clear()
+        self.sidebar.addItem(QListWidgetItem(ALL))
+        files = chunks = 0
+        for col in self.ui_catalog.collections():
+            stats = self.ui_catalog.stats(col.id)
+            files += stats["files"]
+            chunks += stats["chunks"]
+            text = state_text(self.states.get(col.name), self.progress.get(col.name), stats["failed"])
+            item = QListWidgetItem(f"{col.name}\n{stats['files']} files · {text}")
+            item.setData(Qt.ItemDataRole.UserRole, col.name)
+            item.setToolTip("\n".join(self.ui_catalog.roots(col.id)))
+            self.sidebar.addItem(item)
+            if col.name == current:
+                self.sidebar.setCurrentItem(item)
+        if self.sidebar.currentItem() is None:
+            self.sidebar.setCurrentRow(0)
+        self.sidebar.blockSignals(False)
+        size = sum(p.stat().st_size for p in self.service.paths.vectors.glob("*.faiss"))
+        self.status_label.setText(f"{self.sidebar.count() - 1} collection(s) · {files} files · {chunks} passages"
+                                  f" · index {size / 2**20:.1f} MiB")
+        self._update_empty()
+        self.collections_changed.emit()
+
+    def selected_collection(self) -> str | None:
+        item = self.sidebar.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def unique_name(self, base: str) -> str:
+        names = set(self.collection_names())
+        name, n = base or "folder", 2
+        while name in names:
+            name, n = f"{base} {n}", n + 1
+        return name
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder to search")
+        if folder:
+            self.add_folder(folder)
+
+    def add_folder(self, folder: str) -> bool:
+        path = Path(folder).expanduser()
+        if not path.is_dir():
+            self.show_message(f"“{path}” is not a folder.")
+            return False
+        if not os.access(path, os.R_OK | os.X_OK):
+            self.show_message(f"LocalSearch cannot read “{path}” (permission denied). Check the folder's "
+                              "permissions, then add it again.")
+            return False
+        name = self.unique_name(path.name)
+        self.service.add_folder(name, str(path.resolve()))
+        self.show_message(f"Added “{path}” as collection “{name}”. Indexing starts now; you can search meanwhile.",
+                          error=False)
+        self.refresh_collections()
+        self.restart_watching()
+        return True
+
+    def remove_collection(self, name: str, confirm: bool = True) -> None:
+        if confirm and QMessageBox.question(
+                self, "Remove collection", f"Remove “{name}” from LocalSearch? Your files are not touched."
+        ) != QMessageBox.StandardButton.Yes:
+            return
+        self._with_watcher_stopped(lambda: self.service.remove_collection(name))
+
+    def rename_collection(self, name: str, new: str | None = None) -> None:
+        if new is None:
+            new, ok = QInputDialog.getText(self, "Rename collection", "New name:", text=name)
+            if not ok:
+                return
+        new = new.strip()
+        if new and new != name:
+            self._with_watcher_stopped(lambda: self.service.rename_collection(name, new))
+
+    def toggle_pause(self, name: str) -> None:
+        if self.watcher is None:
+            return
+        if self.watcher.is_paused(name):
+            self.watcher.resume(name)
+        else:
+            self.watcher.pause(name)
+        self.refresh_collections()
+
+    def show_failures(self, name: str) -> None:
+        col = self.ui_catalog.collection(name)
+        failures = [(p, r) for _, p, r in self.ui_catalog.failures(col.id)]
+        dialog = FailuresDialog(name, failures, self)
+        if dialog.exec() and self.watcher is not None:
+            self.watcher.reconcile(name)
+
+    def _collection_menu(self, pos: object) -> None:
+        item = self.sidebar.itemAt(pos)  # type: ignore[arg-type]
+        name = item.data(Qt.ItemDataRole.UserRole) if item else None
+        menu = QMenu(self)
+        menu.addAction("Add folder…", self.choose_folder)
+        if name:
+            paused = self.watcher is not None and self.watcher.is_paused(name)
+            menu.addAction("Resume indexing" if paused else "Pause indexing", lambda: self.toggle_pause(name))
+            menu.addAction("Show files not indexed…", lambda: self.show_failures(name))
+            menu.addAction("Rename…", lambda: self.rename_collection(name))
+            menu.addAction("Remove…", lambda: self.remove_collection(name))
+        menu.exec(self.sidebar.mapToGlobal(pos))  # type: ignore[arg-type]
+
+    # --- watching -----------------------------------------------------------------------------
+
+    def start_watching(self) -> None:
+        if not self.watch_enabled or self.watcher is not None or not self.collection_names():
+            return
+        try:
+            self.watcher = self.service.watcher(on_state=self.bridge.on_state, on_report=self.bridge.on_report,
+                                                on_progress=self.bridge.on_progress).start()
+        except KnownError as e:
+            self.show_message(str(e))
+
+    def restart_watching(self) -> None:
+        self._with_watcher_stopped(lambda: None)
+
+    def _with_watcher_stopped(self, change: object) -> None:
+        """Stop the writer off the GUI thread, apply `change`, start it again."""
+        old, self.watcher = self.watcher, None
+
+        def stop_and_change() -> None:
+            if old is not None:
+                old.stop()
+            change()  # type: ignore[operator]
+
+        def done(_: object) -> None:
+            self.states = {}
+            self.refresh_collections()
+            self.start_watching()
+            self.schedule_search()
+
+        self.control.run(stop_and_change, done, lambda e: (self.show_message(str(e)), done(None)))
+
+    def _on_states(self, states: list[WatchState]) -> None:
+        self.states = {s.collection: s for s in states}
+        for s in states:
+            if s.mode == "offline":
+                self.show_message(f"The folder of “{s.collection}” is not available (unplugged drive?). Its "
+                                  "index is kept and it resumes when the folder is back.", error=False)
+        self.refresh_collections()
+
+    def _on_progress(self, p: Progress) -> None:
+        self.progress[p.collection] = p
+        active = p.phase == "indexing" and p.done < p.total
+        if active:
+            started = self.progress_started.setdefault(p.collection, time.monotonic())
+            rate = p.done / max(time.monotonic() - started, 1e-3)
+            eta = (p.total - p.done) / rate if rate > 0 else 0
+            self.progress_bar.setRange(0, p.total)
+            self.progress_bar.setValue(p.done)
+            self.progress_bar.setFormat(f"{p.collection}: {p.done}/{p.total} · ETA {eta:.0f} s")
+        else:
+            self.progress_started.pop(p.collection, None)
+        self.progress_bar.setVisible(active)
+        if not active or p.done % 25 == 0:
+            self.refresh_collections()
+
+    def _on_report(self, report: Report) -> None:
+        if report.added or report.updated or report.removed or report.moved:
+            self.schedule_search()
+        self.refresh_collections()
+
+    # --- search -------------------------------------------------------------------------------
+
+    def schedule_search(self, *_: object) -> None:
+        self.debounce.start()
+
+    def current_query(self) -> Query:
+        name = self.selected_collection()
+        return Query(self.search.text().strip(), k=200, collections=[name] if name else None,
+                     kind=KINDS[self.kind.currentText()])
+
+    def run_search(self) -> None:
+        query = self.current_query()
+        self.search_seq += 1
+        seq = self.search_seq
+        if not query.text:
+            self.model.set_hits([])
+            self._update_empty()
+            self.search_done.emit(0)
+            return
+
+        def done(result: SearchResult) -> None:
+            if seq != self.search_seq:
+                return  # a newer query was typed meanwhile: drop this one
+            self.model.set_hits(result.hits)
+            photos = bool(result.hits) and all(h.kind == "photo" for h in result.hits)
+            self.view.setViewMode(QListView.ViewMode.IconMode if photos else QListView.ViewMode.ListMode)
+            self.view.setResizeMode(QListView.ResizeMode.Adjust)
+            if result.warnings:
+                self.show_message(" ".join(result.warnings), error=False)
+            self._update_empty()
+            self.search_done.emit(len(result.hits))
+
+        def failed(e: Exception) -> None:
+            if seq == self.search_seq:
+                self.show_message(str(e) if isinstance(e, KnownError) else f"Search failed: {e}")
+                log.search.error("search failed", exc_info=e)
+                self.search_done.emit(0)
+
+        self.searches.run(lambda: self.service.search(query), done, failed)
+
+    def _update_empty(self) -> None:
+        has_rows = self.model.rowCount() > 0
+        self.view.setVisible(has_rows)
+        self.empty.setVisible(not has_rows)
+        if not self.collection_names():
+            self.empty.setText("<h2>Search your own files</h2><p>Add a folder to start: click <b>Add folder…</b> "
+                               "or drop a folder onto this window.</p><p>Everything stays on this computer.</p>")
+        elif not self.search.text().strip():
+            self.empty.setText("<h3>Type to search</h3><p>By meaning (“how do I renew my passport”) or by exact "
+                               "words and ids (“invoice 2024-0042”).</p>")
+        else:
+            self.empty.setText("<h3>No results</h3><p>Try other words, or another collection.</p>")
+
+    # --- results ------------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def clear_search(self) -> None:
+        self.search.clear()
+        self.search.setFocus()
+
+    def focus_results(self) -> None:
+        if self.model.rowCount():
+            self.view.setFocus()
+            self.view.selectionModel().setCurrentIndex(self.model.index(0),
+                                                       QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+    def current_path(self) -> str | None:
+        idx = self.view.currentIndex()
+        return idx.data(HitRole).path if idx.isValid() else None
+
+    def open_hit(self, idx: QModelIndex | None = None) -> None:
+        idx = idx if idx is not None else self.view.currentIndex()
+        if idx.isValid():
+            self.open_url(QUrl.fromLocalFile(idx.data(HitRole).path))
+
+    def reveal_current(self) -> None:
+        path = self.current_path()
+        if path:
+            self.open_url(QUrl.fromLocalFile(os.path.dirname(path)))
+
+    def copy_current(self) -> None:
+        path = self.current_path()
+        if path:
+            QGuiApplication.clipboard().setText(path)
+
+    def _result_menu(self, pos: object) -> None:
+        if not self.view.indexAt(pos).isValid():  # type: ignore[arg-type]
+            return
+        menu = QMenu(self)
+        menu.addAction("Open", self.open_hit)
+        menu.addAction("Show in folder", self.reveal_current)
+        menu.addAction("Copy path", self.copy_current)
+        menu.exec(self.view.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+
+    # --- messages, drops, shutdown ------------------------------------------------------------
+
+    def show_message(self, text: str, error: bool = True) -> None:
+        self.banner.setText(("⚠ " if error else "") + text)
+        self.banner.setVisible(True)
+        self.message_shown.emit(text)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            path = url.toLocalFile()
+            if not path:
+                continue
+            if os.path.isdir(path):
+                self.add_folder(path)
+            elif extract.kind_of(Path(path)) == "photo":
+                self.show_message("Finding similar photos is not available yet in this version. Photos are found "
+                                  "by their file names for now.", error=False)
+            else:
+                self.show_message("Drop a folder to add it to LocalSearch.", error=False)
+        event.acceptProposedAction()
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802
+        self.qsettings.setValue("geometry", self.saveGeometry())
+        self.qsettings.setValue("splitter", self.splitter.saveState())
+        self.qsettings.setValue("last_query", self.search.text())
+        self.qsettings.sync()
+        self.shutdown()
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+    def shutdown(self) -> None:
+        """Stop background work cleanly: the batch in flight is committed, indexes saved."""
+        self.debounce.stop()
+        self.control.wait()
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+        self.searches.wait()
+        self.thumbnails.pool.waitForDone(5000)
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.service.settings, self)
+        if not dialog.exec():
+            return
+        new = dialog.result_settings()
+        save_settings(self.service.paths.settings, new)
+        self._with_watcher_stopped(lambda: self.service.apply_settings(new))

@@ -1,0 +1,200 @@
+"""The window as a user drives it, offscreen. Waits are on signals or conditions, never sleeps."""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication
+from PySide6.QtWidgets import QListView
+
+from localsearch.core import paths
+from localsearch.core.embed.hashing import HashingEmbedder
+from localsearch.core.service import Service
+from localsearch.core.settings import Settings
+from localsearch.gui.main_window import MainWindow
+from tests.unit.test_indexer import assert_consistent
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    made: list[MainWindow] = []
+
+    def make() -> MainWindow:
+        service = Service(paths.resolve(tmp_path / "home"), Settings(text_model="hashing"), HashingEmbedder())
+        window = MainWindow(service)
+        qtbot.addWidget(window)
+        window.show()
+        made.append(window)
+        return window
+
+    yield make
+    for w in made:
+        w.shutdown()
+        w.service.close()
+
+
+@pytest.fixture
+def docs(tmp_path) -> Path:
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "lighthouse.txt").write_text("The keeper climbed the lighthouse stairs at dusk.")
+    (root / "lighthouse-log.txt").write_text("Lighthouse log: lamp lit at 18:00, fog horn tested.")
+    (root / "garden.txt").write_text("Tomatoes need sun and water.")
+    return root
+
+
+def up_to_date(window: MainWindow, name: str) -> bool:
+    return any(window.sidebar.item(i).text().startswith(name + "\n") and "up to date" in window.sidebar.item(i).text()
+               for i in range(window.sidebar.count()))
+
+
+def search(qtbot, window: MainWindow, text: str) -> list[str]:
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        window.search.clear()
+        qtbot.keyClicks(window.search, text)
+    return [Path(h.path).name for h in window.model.hits]
+
+
+def test_add_folder_then_search_as_you_type(qtbot, make_window, docs):
+    window = make_window()
+    assert "Add a folder" in window.empty.text()
+    assert window.add_folder(str(docs))
+    qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
+    assert sorted(search(qtbot, window, "lighthouse")) == ["lighthouse-log.txt", "lighthouse.txt"]
+    assert window.view.isVisible()
+    assert search(qtbot, window, "tomatoes") == ["garden.txt"]
+    assert search(qtbot, window, "xyzzy-nothing") == [] and "No results" in window.empty.text()
+
+
+def test_typing_fast_only_shows_the_last_query(qtbot, make_window, docs):
+    window = make_window()
+    window.add_folder(str(docs))
+    qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        for word in ("garden", "tomato", "lighthouse"):
+            window.search.setText(word)
+    qtbot.waitUntil(lambda: not window.debounce.isActive() and window.searches.pool.activeThreadCount() == 0)
+    assert all("lighthouse" in n for n in (Path(h.path).name for h in window.model.hits))
+
+
+def test_keyboard_navigation_open_reveal_copy_escape(qtbot, make_window, docs):
+    window = make_window()
+    opened: list[str] = []
+    window.open_url = lambda url: opened.append(url.toLocalFile())
+    window.add_folder(str(docs))
+    qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
+    found = search(qtbot, window, "lighthouse")
+    assert len(found) == 2
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    assert window.view.hasFocus() and window.view.currentIndex().row() == 0
+    qtbot.keyClick(window.view, Qt.Key.Key_Down)
+    assert window.view.currentIndex().row() == 1
+    second = window.model.hits[1].path
+    qtbot.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == second
+    qtbot.keyClick(window.view, Qt.Key.Key_Return)
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert opened == [second, os.path.dirname(second)]
+    qtbot.keyClick(window.view, Qt.Key.Key_Escape)
+    assert window.search.text() == "" and window.search.hasFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.search.hasFocus()
+
+
+def drop(window: MainWindow, path: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+
+
+def test_dropping_a_folder_adds_it_and_a_photo_explains(qtbot, make_window, docs, tmp_path):
+    window = make_window()
+    with qtbot.waitSignal(window.collections_changed):
+        drop(window, docs)
+    assert window.collection_names() == ["docs"]
+    photo = tmp_path / "cat.jpg"
+    photo.write_bytes(b"\xff\xd8\xff")
+    with qtbot.waitSignal(window.message_shown) as shown:
+        drop(window, photo)
+    assert "similar photos is not available yet" in shown.args[0]
+
+
+def test_unreadable_folder_is_explained_in_plain_words(qtbot, make_window, docs, monkeypatch):
+    window = make_window()
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)
+    with qtbot.waitSignal(window.message_shown) as shown:
+        assert not window.add_folder(str(docs))
+    assert "permission denied" in shown.args[0] and "Traceback" not in shown.args[0]
+    assert window.banner.isVisible() and window.collection_names() == []
+    assert not window.add_folder(str(docs / "garden.txt"))
+    assert "is not a folder" in window.banner.text()
+
+
+def test_rename_pause_and_remove_a_collection(qtbot, make_window, docs):
+    window = make_window()
+    window.add_folder(str(docs))
+    qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
+    window.rename_collection("docs", "papers")
+    qtbot.waitUntil(lambda: up_to_date(window, "papers"), timeout=30000)
+    window.toggle_pause("papers")
+    qtbot.waitUntil(lambda: any("paused" in window.sidebar.item(i).text() for i in range(window.sidebar.count())))
+    window.toggle_pause("papers")
+    qtbot.waitUntil(lambda: up_to_date(window, "papers"), timeout=30000)
+    window.remove_collection("papers", confirm=False)
+    qtbot.waitUntil(lambda: window.collection_names() == [], timeout=30000)
+    assert (docs / "garden.txt").exists()
+
+
+def test_closing_during_indexing_stops_cleanly_and_keeps_commits(qtbot, make_window, tmp_path):
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(1500):
+        (root / f"f{i:04}.txt").write_text(f"file number {i} about subject {i % 13}")
+    window = make_window()
+    window.service.settings.commit_every_chunks = 20
+    window.add_folder(str(root))
+    qtbot.waitUntil(lambda: window.progress_bar.isVisible(), timeout=30000)
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 30
+    assert window.watcher is None
+    service = window.service
+    assert_consistent(service, "many")
+    report = service.index("many")
+    assert report.added + report.unchanged == 1500
+
+
+def test_window_state_and_last_query_persist(qtbot, make_window, docs):
+    first = make_window()
+    first.resize(700, 500)  # within the offscreen screen (800x600)
+    first.search.setText("lighthouse")
+    first.close()
+    second = make_window()
+    assert second.search.text() == "lighthouse"
+    assert (second.width(), second.height()) == (700, 500)
+
+
+def test_photo_results_show_as_a_thumbnail_grid(qtbot, make_window, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    root = tmp_path / "photos"
+    root.mkdir()
+    for name, color in (("sunset-beach.png", "orange"), ("sunset-hills.jpg", "red")):
+        image = QImage(640, 480, QImage.Format.Format_RGB32)
+        image.fill(QColor(color))
+        assert image.save(str(root / name))
+    window = make_window()
+    window.add_folder(str(root))
+    qtbot.waitUntil(lambda: up_to_date(window, "photos"), timeout=30000)
+    assert sorted(search(qtbot, window, "sunset")) == ["sunset-beach.png", "sunset-hills.jpg"]
+    assert window.view.viewMode() == QListView.ViewMode.IconMode
+    for row in range(2):
+        window.model.data(window.model.index(row), Qt.ItemDataRole.DecorationRole)
+    qtbot.waitUntil(lambda: len(window.model._pixmaps) == 2, timeout=10000)
+    pix = next(iter(window.model._pixmaps.values()))
+    assert max(pix.width(), pix.height()) == 256
+    assert len(list((window.service.paths.cache / "thumbnails").glob("*.png"))) == 2
