@@ -25,9 +25,10 @@ def test_snippet_windows_around_the_first_match():
     assert text[offset : offset + len(snippet)] == snippet
 
 
-def test_match_spans_are_case_insensitive_word_prefixes():
-    assert search.match_spans("Renew your Passport; passports", ["passport"]) == [(11, 19), (21, 29)]
+def test_match_spans_are_case_insensitive_and_cover_whole_words():
+    assert search.match_spans("Renew your Passport; passports", ["passport"]) == [(11, 19), (21, 30)]
     assert search.match_spans("xpassport", ["passport"]) == []
+    assert search.match_spans("them and the", ["the"]) == [(9, 12)], "short words match whole words only"
 
 
 def test_weighted_rrf_lets_an_exact_id_beat_stray_matches():

@@ -94,7 +94,9 @@ def match_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
     words = sorted({t.lower() for t in terms if len(t) > 1}, key=len, reverse=True)
     if not words:
         return []
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")", re.IGNORECASE)
+    # Longer words also match as prefixes (month -> months, monthly); short ones only whole.
+    alts = [re.escape(w) + (r"\w*" if len(w) >= 4 else r"(?!\w)") for w in words]
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")", re.IGNORECASE)
     return [m.span() for m in pattern.finditer(text)]
 
 

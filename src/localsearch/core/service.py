@@ -148,7 +148,7 @@ class Service:
         fused = search.weighted_rrf(keyword, semantic, texts, search.keyword_terms(query.text))
         if query.kind:
             rows = {cid: r for cid, r in rows.items() if r.kind == query.kind}
-        terms = search.query_terms(query.text)
+        terms = search.keyword_terms(query.text)  # highlight what matters, not "the" or "how"
         out.hits = [search.to_hit(score, row, terms) for score, row in search.group_by_file(fused, rows)[: query.k]]
         log.search.debug("%r: %d keyword, %d semantic candidates -> %d hits", query.text, len(keyword),
                          len(semantic), len(out.hits))

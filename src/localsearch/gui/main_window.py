@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
 
         self.sidebar = QListWidget()
         self.sidebar.setMinimumWidth(200)
+        self.sidebar.setStyleSheet("QListWidget::item { padding: 6px 8px; }")
         self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.sidebar.customContextMenuRequested.connect(self._collection_menu)
         self.sidebar.currentItemChanged.connect(lambda *_: self.schedule_search())

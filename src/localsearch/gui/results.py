@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QIcon, QImage, QPainter, QPalette, QPixmap, QTextDocument
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPalette, QPixmap, QTextDocument
 from PySide6.QtWidgets import (QFileIconProvider, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem)
 
 from localsearch.core.types import Hit
@@ -125,6 +125,24 @@ class ResultDelegate(QStyledItemDelegate):
         elif isinstance(deco, QIcon):
             deco.paint(painter, rect)
 
+    def _badge(self, painter: QPainter, rect: QRect, label: str) -> None:
+        """The file type on the icon: generic icon themes draw every document alike."""
+        if not label:
+            return
+        font = QFont(painter.font())
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.7))
+        font.setBold(True)
+        painter.save()
+        painter.setFont(font)
+        width = painter.fontMetrics().horizontalAdvance(label) + 8
+        badge = QRect(rect.center().x() - width // 2, rect.bottom() - 20, width, 15)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#2563eb"))
+        painter.drawRoundedRect(badge, 3, 3)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
+        painter.restore()
+
     def _paint_tile(self, painter: QPainter, rect: QRect, hit: Hit, deco: object, color: object) -> None:
         pad = 8
         thumb = QRect(rect.x() + pad, rect.y() + pad, rect.width() - 2 * pad, rect.height() - 2 * pad - 24)
@@ -141,6 +159,8 @@ class ResultDelegate(QStyledItemDelegate):
         pad = 10
         icon_rect = QRect(r.x() + pad, r.y() + (r.height() - self.ICON) // 2, self.ICON, self.ICON)
         self._draw_deco(painter, icon_rect, deco)
+        if not isinstance(deco, QPixmap):
+            self._badge(painter, icon_rect, Path(hit.path).suffix.lstrip(".").upper()[:4])
         x = icon_rect.right() + pad + 4
         width = r.right() - x - pad
         fm = painter.fontMetrics()

@@ -1,0 +1,104 @@
+"""Screenshots of the window as a user sees it: empty start, document hits, photo grid, dark palette.
+
+Run under a real X server (Debian `xvfb`):  xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshots.py OUT_DIR
+Uses the real packaged text model on generated demo files, in a throwaway home folder.
+"""
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main(out: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QIcon, QImage, QLinearGradient, QPainter, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from localsearch.core import paths
+    from localsearch.core.service import Service
+    from localsearch.gui.main_window import MainWindow
+    from tests import docgen
+
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    app.setWindowIcon(QIcon(str(ROOT / "resources" / "localsearch.svg")))
+    tmp = Path(tempfile.mkdtemp(prefix="localsearch-shots-"))
+    demo = docgen.mixed_folder(tmp / "Documents")
+    photos = tmp / "Pictures"
+    photos.mkdir()
+    for name, a, b in (("sunset over the sea.jpg", "#f97316", "#7c3aed"), ("sunset in the hills.jpg", "#facc15", "#b91c1c"),
+                       ("sunset city skyline.png", "#fb7185", "#1e3a8a"), ("sunset at the lake.jpg", "#fdba74", "#0f766e")):
+        image = QImage(800, 600, QImage.Format.Format_RGB32)
+        p = QPainter(image)
+        grad = QLinearGradient(0, 0, 0, 600)
+        grad.setColorAt(0, QColor(a))
+        grad.setColorAt(1, QColor(b))
+        p.fillRect(image.rect(), grad)
+        p.setBrush(QColor("#fff7ed"))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawEllipse(320, 330, 160, 160)
+        p.end()
+        image.save(str(photos / name))
+
+    service = Service(paths.resolve(tmp / "home"))
+    window = MainWindow(service)
+    window.resize(1200, 760)
+    window.show()
+
+    def pump(until, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            app.processEvents()
+            if until():
+                return
+            time.sleep(0.02)
+        raise TimeoutError("the window did not reach the expected state")
+
+    def shot(name: str) -> None:
+        for _ in range(20):
+            app.processEvents()
+            time.sleep(0.02)
+        window.grab().save(str(out / name))
+        print(out / name)
+
+    pump(lambda: window.isVisible())
+    shot("1-empty-start.png")
+    window.add_folder(str(demo))
+    window.add_folder(str(photos))
+    pump(lambda: sum("up to date" in window.sidebar.item(i).text() for i in range(window.sidebar.count())) == 2)
+    window.banner.hide()
+    done: list[int] = []
+    window.search_done.connect(done.append)
+    window.search.setText("how much do I pay the landlord every month")
+    pump(lambda: bool(done))
+    shot("2-document-hits.png")
+    done.clear()
+    window.kind.setCurrentText("Photos")
+    window.search.setText("sunset")
+    pump(lambda: bool(done) and len(window.model._pixmaps) >= 4, timeout=30)
+    shot("3-photo-grid.png")
+    dark = QPalette()
+    for role, color in ((QPalette.ColorRole.Window, "#1f2226"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
+                        (QPalette.ColorRole.Base, "#15171a"), (QPalette.ColorRole.AlternateBase, "#262a2f"),
+                        (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.Button, "#2a2e33"),
+                        (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#2563eb"),
+                        (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.PlaceholderText, "#9aa0a6"),
+                        (QPalette.ColorRole.Mid, "#3a3f45")):
+        dark.setColor(role, QColor(color))
+    app.setPalette(dark)
+    done.clear()
+    window.kind.setCurrentText("Documents and photos")
+    window.search.setText("invoice 2024-0042")
+    pump(lambda: bool(done))
+    window.view.setCurrentIndex(window.model.index(0))
+    shot("4-dark-palette.png")
+    window.close()
+    service.close()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "screenshots")
