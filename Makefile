@@ -20,7 +20,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_throughput.py
-	$(BIN)/python bench/query_latency.py
+	$(BIN)/python bench/query_latency.py --home bench/out/home
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/gui_latency.py --home bench/out/home
+	$(BIN)/python bench/fusion_eval.py
+	$(BIN)/python bench/watch_storm.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

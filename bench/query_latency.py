@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import write_corpus  # noqa: E402
 
 from localsearch.core import paths  # noqa: E402
-from localsearch.core.embed import factory  # noqa: E402
 from localsearch.core.search import Query  # noqa: E402
 from localsearch.core.service import Service  # noqa: E402
 from localsearch.core.settings import Settings  # noqa: E402
@@ -38,16 +37,19 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=1700, help="~6 chunks each: 1700 docs ~ 10k chunks")
     ap.add_argument("--repeats", type=int, default=25)
     ap.add_argument("--cold-runs", type=int, default=5)
+    ap.add_argument("--home", help="keep the collection here and reuse it on later runs (bench/gui_latency.py too)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp) / "home"
-        root = write_corpus(Path(tmp) / "corpus", args.docs, 6)
+        home = Path(args.home) if args.home else Path(tmp) / "home"
         settings = Settings()
-        embedder = factory.create(settings)
-        service = Service(paths.resolve(home), settings, embedder)
-        t0 = time.perf_counter()
-        report = service.index("bench", [str(root)])
-        index_s = time.perf_counter() - t0
+        service = Service(paths.resolve(home), settings)
+        index_s = None
+        if not service.catalog.collections():
+            root = write_corpus(home.parent / (home.name + "-corpus"), args.docs, 6)
+            t0 = time.perf_counter()
+            service.index("bench", [str(root)])
+            index_s = round(time.perf_counter() - t0, 1)
+        chunks = service.catalog.stats(service.catalog.collection("bench").id)["chunks"]
         service.close()
 
         # A fresh service, as after a restart: the model is not loaded, queries take the numpy path.
@@ -73,8 +75,8 @@ def main() -> None:
             cold_ms.append((time.perf_counter() - t0) * 1000)
     print(json.dumps({
         "bench": "query_latency",
-        "chunks": report.chunks,
-        "index_build_s": round(index_s, 1),
+        "chunks": chunks,
+        "index_build_s": index_s,
         "query_embed_ms": {"p50": pct(embed_ms, 50), "p95": pct(embed_ms, 95)},
         "search_warm_ms": {"p50": pct(search_ms, 50), "p95": pct(search_ms, 95)},
         "cli_search_cold_ms": {"p50": round(statistics.median(cold_ms), 1), "max": round(max(cold_ms), 1)},
