@@ -42,15 +42,17 @@ def keystroke_to_results(home: str, repeats: int) -> tuple[list[float], list[flo
     service = Service(paths.resolve(home))
     window = MainWindow(service, watch=False)
     window.show()
+    from PySide6.QtCore import QEventLoop
+
     done: list[float] = []
-    window.search_done.connect(lambda n: done.append(time.perf_counter()))
+    loop = QEventLoop()
+    window.search_done.connect(lambda n: (done.append(time.perf_counter()), loop.quit()))
 
     def one(text: str) -> tuple[float, float]:
         done.clear()
         t0 = time.perf_counter()
         window.search.setText(text)  # what a keystroke does; the debounce timer starts here
-        while not done:
-            app.processEvents()
+        loop.exec()  # wait as the application does, in the event loop (no busy polling)
         total = done[0] - t0
         return total, total - window.debounce.interval() / 1000
 

@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localsearch import __version__
 from localsearch.core import log, paths
 from localsearch.core.errors import KnownError
-from localsearch.core.indexer import Progress
+
+if TYPE_CHECKING:
+    from localsearch.core.indexer import Progress
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,7 +65,7 @@ class ProgressBar:
         self.started = time.monotonic()
         self.last = 0.0
 
-    def __call__(self, p: Progress) -> None:
+    def __call__(self, p: "Progress") -> None:
         if not self.enabled:
             return
         now = time.monotonic()

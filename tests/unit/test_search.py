@@ -45,3 +45,8 @@ def test_weighted_rrf_lets_a_close_paraphrase_beat_a_one_word_match():
     terms = search.keyword_terms("getting a new travel document abroad")
     fused = search.weighted_rrf([(2, -1.0)], [(1, 0.62), (2, 0.22)], texts, terms)
     assert fused[1] > fused[2]
+
+
+def test_coverage_counts_inflected_forms():
+    assert search.coverage("The monthly rent, paid each month", ["monthly", "rent"]) == 1.0
+    assert search.coverage("two months of rent", ["month", "deposit"]) == 0.5

@@ -52,13 +52,14 @@ def rrf(lists: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
     return fused
 
 
-def coverage(text: str, terms: Sequence[str]) -> float:
+def coverage(text: str, terms: Sequence[str], pattern: re.Pattern[str] | None = None) -> float:
     """Share of the query's keyword terms present in a passage: 1.0 for an exact id, low for a stray word."""
     wanted = {t.lower() for t in terms}
     if not wanted:
         return 0.0
-    found = {text[a:b].lower() for a, b in match_spans(text, sorted(wanted))}
-    return sum(1 for t in wanted if t in found) / len(wanted)
+    found = {text[a:b].lower() for a, b in match_spans(text, terms, pattern)}
+    present = sum(1 for t in wanted if any(f == t or (len(t) >= 4 and f.startswith(t)) for f in found))
+    return present / len(wanted)
 
 
 def weighted_rrf(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[int, float]],
@@ -69,8 +70,9 @@ def weighted_rrf(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[
     neighbour the same vote as a close paraphrase; bench/fusion_eval.py shows what that costs.
     """
     fused: dict[int, float] = {}
+    pattern = term_pattern(terms)
     for rank, (cid, _) in enumerate(keyword, start=1):
-        fused[cid] = fused.get(cid, 0.0) + coverage(texts.get(cid, ""), terms) / (k + rank)
+        fused[cid] = fused.get(cid, 0.0) + coverage(texts.get(cid, ""), terms, pattern) / (k + rank)
     for rank, (cid, cos) in enumerate(semantic, start=1):
         fused[cid] = fused.get(cid, 0.0) + max(cos, 0.0) / (k + rank)
     return fused
@@ -89,15 +91,22 @@ def group_by_file(fused: dict[int, float], rows: dict[int, ChunkRow]) -> list[tu
     return sorted(best.values(), key=lambda t: (-t[0], t[1].path))
 
 
-def match_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
-    """Where the query's words occur in a passage (case-insensitive, whole-word prefix), for highlighting."""
+def term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex for all of a query's words, compiled once per query, not once per passage.
+
+    Longer words also match as prefixes (month -> months, monthly); short ones only whole.
+    """
     words = sorted({t.lower() for t in terms if len(t) > 1}, key=len, reverse=True)
     if not words:
-        return []
-    # Longer words also match as prefixes (month -> months, monthly); short ones only whole.
+        return None
     alts = [re.escape(w) + (r"\w*" if len(w) >= 4 else r"(?!\w)") for w in words]
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")", re.IGNORECASE)
-    return [m.span() for m in pattern.finditer(text)]
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")", re.IGNORECASE)
+
+
+def match_spans(text: str, terms: Sequence[str], pattern: re.Pattern[str] | None = None) -> list[tuple[int, int]]:
+    """Where the query's words occur in a passage (case-insensitive), for highlighting."""
+    pattern = pattern if pattern is not None else term_pattern(terms)
+    return [m.span() for m in pattern.finditer(text)] if pattern is not None else []
 
 
 def make_snippet(text: str, spans: list[tuple[int, int]], width: int = 320) -> tuple[str, int, list[tuple[int, int]]]:
@@ -113,8 +122,8 @@ def make_snippet(text: str, spans: list[tuple[int, int]], width: int = 320) -> t
     return snippet, start, inside
 
 
-def to_hit(score: float, row: ChunkRow, terms: Sequence[str]) -> Hit:
-    spans = match_spans(row.text, terms)
+def to_hit(score: float, row: ChunkRow, terms: Sequence[str], pattern: re.Pattern[str] | None = None) -> Hit:
+    spans = match_spans(row.text, terms, pattern)
     snippet, offset, inside = make_snippet(row.text, spans)
     return Hit(path=row.path, kind=row.kind, score=score, snippet=snippet, collection=row.collection,
                start=row.start + offset, end=row.start + offset + len(snippet), page=row.page, chunk_id=row.id,

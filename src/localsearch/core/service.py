@@ -8,19 +8,22 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from localsearch.core import log, search, watcher
+from localsearch.core import log, search
 from localsearch.core.embed import factory
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import CollectionNotFound
-from localsearch.core.indexer import Indexer, ProgressFn, Report
 from localsearch.core.paths import Paths
 from localsearch.core.settings import Settings
 from localsearch.core.settings import load as load_settings
 from localsearch.core.store.catalog import Catalog, Collection
 from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.types import Hit
+
+if TYPE_CHECKING:  # the indexer and watcher pull in parsers and watchdog: a search needs neither
+    from localsearch.core.indexer import Indexer, ProgressFn, Report
+    from localsearch.core.watcher import Watcher, WatchState
 
 
 @dataclass
@@ -63,8 +66,10 @@ class Service:
 
     # --- indexing -----------------------------------------------------------------------------
 
-    def index(self, collection: str, roots: Sequence[str] = (), on_progress: ProgressFn | None = None,
-              cancel: threading.Event | None = None) -> Report:
+    def index(self, collection: str, roots: Sequence[str] = (), on_progress: "ProgressFn | None" = None,
+              cancel: threading.Event | None = None) -> "Report":
+        from localsearch.core.indexer import Indexer
+
         indexer = Indexer(self.catalog, self.paths.vectors, self.embedder, self.settings, on_progress, cancel)
         try:
             return indexer.index(collection, roots)
@@ -77,12 +82,14 @@ class Service:
         return self.paths.data / "watch-state.json"
 
     def watcher(self, collections: Sequence[str] | None = None, force_polling: bool = False,
-                on_state: Callable[[list[watcher.WatchState]], None] | None = None,
-                on_report: Callable[[Report], None] | None = None, poll_interval: float = 2.0,
-                on_progress: ProgressFn | None = None) -> watcher.Watcher:
+                on_state: "Callable[[list[WatchState]], None] | None" = None,
+                on_report: "Callable[[Report], None] | None" = None, poll_interval: float = 2.0,
+                on_progress: "ProgressFn | None" = None) -> "Watcher":
         """Keeps collections current; its thread owns its own catalog connection and is the only writer."""
+        from localsearch.core import watcher
+        from localsearch.core.indexer import Indexer
 
-        def make_indexer() -> tuple[Indexer, Catalog]:
+        def make_indexer() -> "tuple[Indexer, Catalog]":
             catalog = Catalog(self.paths.catalog)
             return Indexer(catalog, self.paths.vectors, self.embedder, self.settings, on_progress), catalog
 
@@ -149,7 +156,9 @@ class Service:
         if query.kind:
             rows = {cid: r for cid, r in rows.items() if r.kind == query.kind}
         terms = search.keyword_terms(query.text)  # highlight what matters, not "the" or "how"
-        out.hits = [search.to_hit(score, row, terms) for score, row in search.group_by_file(fused, rows)[: query.k]]
+        pattern = search.term_pattern(terms)
+        out.hits = [search.to_hit(score, row, terms, pattern)
+                    for score, row in search.group_by_file(fused, rows)[: query.k]]
         log.search.debug("%r: %d keyword, %d semantic candidates -> %d hits", query.text, len(keyword),
                          len(semantic), len(out.hits))
         return out
@@ -157,6 +166,8 @@ class Service:
     # --- status -------------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
+        from localsearch.core import watcher
+
         live = watcher.read_state(self.watch_state_file)
         watching = {c["collection"]: c for c in live["collections"]} if live else {}
         cols = []

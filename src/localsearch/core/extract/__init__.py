@@ -4,12 +4,12 @@
 that hangs or crashes costs one file, not the run.
 """
 
+import importlib
 import os
 from pathlib import Path
 from typing import Callable
 
 from localsearch.core.errors import ExtractionError, FileTooLarge, UnsupportedFile
-from localsearch.core.extract import ebook, markup, office, pdf, text
 from localsearch.core.extract.limits import Limits
 from localsearch.core.types import Extracted
 
@@ -25,21 +25,29 @@ TEXT_SUFFIXES = frozenset(
 
 PHOTO_SUFFIXES = frozenset(".jpg .jpeg .png .webp .gif .bmp .tif .tiff .heic .heif .avif".split())
 
-REGISTRY: dict[str, Extractor] = {
-    **{s: text.extract for s in TEXT_SUFFIXES},
-    ".md": markup.extract_markdown,
-    ".markdown": markup.extract_markdown,
-    ".html": markup.extract_html,
-    ".htm": markup.extract_html,
-    ".xhtml": markup.extract_html,
-    ".pdf": pdf.extract,
-    ".docx": office.extract_docx,
-    ".pptx": office.extract_pptx,
-    ".xlsx": office.extract_xlsx,
-    ".xlsm": office.extract_xlsx,
-    ".epub": ebook.extract_epub,
-    ".rtf": ebook.extract_rtf,
+# suffix -> "module:function"; parsers are imported on first use, so a search (which never
+# extracts) does not pay for bs4, lxml or pdfium.
+REGISTRY: dict[str, str] = {
+    **{s: "text:extract" for s in TEXT_SUFFIXES},
+    ".md": "markup:extract_markdown",
+    ".markdown": "markup:extract_markdown",
+    ".html": "markup:extract_html",
+    ".htm": "markup:extract_html",
+    ".xhtml": "markup:extract_html",
+    ".pdf": "pdf:extract",
+    ".docx": "office:extract_docx",
+    ".pptx": "office:extract_pptx",
+    ".xlsx": "office:extract_xlsx",
+    ".xlsm": "office:extract_xlsx",
+    ".epub": "ebook:extract_epub",
+    ".rtf": "ebook:extract_rtf",
 }
+
+
+def _resolve(target: str) -> Extractor:
+    module, func = target.split(":")
+    fn: Extractor = getattr(importlib.import_module(f"localsearch.core.extract.{module}"), func)
+    return fn
 
 
 def kind_of(path: Path) -> str:
@@ -50,9 +58,11 @@ def extractor_for(path: Path) -> Extractor | None:
     """None means: index this file by its name only."""
     found = REGISTRY.get(path.suffix.lower())
     if found is not None:
-        return found
+        return _resolve(found)
     if path.suffix.lower() in PHOTO_SUFFIXES:
         return None
+    from localsearch.core.extract import text
+
     try:
         return text.extract if text.sniff_is_text(path) else None
     except OSError:
