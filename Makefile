@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/localsearch $(ARGS)
 
 test: $(STAMP)
+	$(BIN)/mypy
 	QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -112,7 +112,7 @@ class Indexer:
     def close(self) -> None:
         """Stop the workers and write every vector index that has unsaved changes."""
         if self._pool is not None:
-            self._pool.stop()
+            self._pool.stop()  # type: ignore[no-untyped-call]
             self._pool.join(timeout=10)
             self._pool = None
         self.save_dirty()
@@ -248,10 +248,10 @@ class Indexer:
             vindex.remove(removed)
             report.removed = len(missing)
         for e in todo:
-            row = known.get(e.raw_path)
-            if row is not None and row.status == "failed" and row.size == e.size and row.mtime_ns == e.mtime_ns:
+            prior = known.get(e.raw_path)
+            if prior is not None and prior.status == "failed" and prior.size == e.size and prior.mtime_ns == e.mtime_ns:
                 report.retried += 1
-            elif row is not None:
+            elif prior is not None:
                 report.updated += 1
             else:
                 report.added += 1

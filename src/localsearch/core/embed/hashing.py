@@ -42,4 +42,5 @@ class HashingEmbedder:
         return normalise(np.stack([self._one(t) for t in texts]))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_texts([text])[0]
+        vector: np.ndarray = self.embed_texts([text])[0]
+        return vector

@@ -22,7 +22,8 @@ def _erf(x: np.ndarray) -> np.ndarray:
     y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * np.exp(
         -a * a
     )
-    return sign * y
+    out: np.ndarray = sign * y
+    return out
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -32,7 +33,8 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
     mu = x.mean(-1, keepdims=True)
     var = ((x - mu) ** 2).mean(-1, keepdims=True)
-    return (x - mu) / np.sqrt(var + eps) * w + b
+    out: np.ndarray = (x - mu) / np.sqrt(var + eps) * w + b
+    return out
 
 
 def supported(model_dir: Path) -> bool:
@@ -89,7 +91,8 @@ class NumpyBert:
             p = f"encoder.layer.{i}."
 
             def lin(name: str, h: np.ndarray, p: str = p) -> np.ndarray:
-                return h @ w[p + name + ".weight"] + w[p + name + ".bias"]
+                out: np.ndarray = h @ w[p + name + ".weight"] + w[p + name + ".bias"]
+                return out
 
             q = lin("attention.self.query", x).reshape(n, self.heads, hd).transpose(1, 0, 2)
             k = lin("attention.self.key", x).reshape(n, self.heads, hd).transpose(1, 0, 2)
@@ -103,4 +106,5 @@ class NumpyBert:
             h = _gelu(lin("intermediate.dense", x))
             x = _layer_norm(lin("output.dense", h) + x, w[p + "output.LayerNorm.weight"],
                             w[p + "output.LayerNorm.bias"], eps)
-        return normalise(x.mean(0, keepdims=True))[0]
+        pooled: np.ndarray = normalise(x.mean(0, keepdims=True))[0]
+        return pooled

@@ -154,4 +154,5 @@ class SentenceEmbedder:
                 assert folder is not None
                 self._fast_query = numpy_bert.NumpyBert(folder)
             return self._fast_query.encode(text)
-        return self.embed_texts([text])[0]
+        vector: np.ndarray = self.embed_texts([text])[0]
+        return vector

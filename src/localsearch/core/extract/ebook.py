@@ -51,4 +51,4 @@ def extract_rtf(path: Path, limits: Limits) -> Extracted:
     raw = text_extractor.read_text(path, limits)
     if not raw.lstrip().startswith("{\\rtf"):
         raise UnsupportedFile("not an RTF document")
-    return Extracted(text=rtf_to_text(raw, errors="replace"))
+    return Extracted(text=rtf_to_text(raw, errors="replace"))  # type: ignore[no-untyped-call]

@@ -126,7 +126,8 @@ class VectorIndex:
     def remove(self, ids: list[int]) -> None:
         if not ids:
             return
-        self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+        # faiss' Python wrapper takes an id array here; its stubs only know the IDSelector overload.
+        self.index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]
         self._gpu_index = None
         self.dirty = True
 
