@@ -128,7 +128,8 @@ class Indexer:
         cached = self._vindexes.get(col.id)
         if cached is not None and cached.dim == self.embedder.dim:
             return cached, "cached"
-        vindex = VectorIndex(self.vectors_dir, col.id, self.embedder.dim)
+        vindex = VectorIndex(self.vectors_dir, col.id, self.embedder.dim,
+                             compression=self.settings.vector_compression)
         state = vindex.load_or_rebuild(self.catalog, col)
         self._vindexes[col.id] = vindex
         return vindex, state
@@ -370,6 +371,9 @@ class _Run:
 
     def finish(self) -> None:
         self.flush()
+        if not self.report.cancelled and self.vindex.needs_reshape():
+            # Searches keep using their copy of the old index until the new one is saved.
+            self.vindex.rebuild(self.o.catalog, self.o.catalog.collection_by_id(self.col.id), persist=False)
         side = self.vindex.read_sidecar()
         version = self.o.catalog.collection_by_id(self.col.id).vector_version
         if self.vindex.dirty or side is None or side.version != version:

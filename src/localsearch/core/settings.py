@@ -37,6 +37,8 @@ class Settings:
     excludes: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDES))
     min_similarity: float = 0.2
     """Semantic candidates below this cosine are dropped: on MiniLM, unrelated text scores ~0-0.15."""
+    vector_compression: str = "none"
+    """'sq8' stores 1 byte per dimension instead of 4 (large collections; slightly lower recall)."""
     embed_batch: int = 64
     commit_every_chunks: int = 512
 
