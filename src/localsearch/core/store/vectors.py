@@ -84,7 +84,7 @@ def tune_nprobe(index: faiss.IndexIVF, ids: np.ndarray, vectors: np.ndarray, rng
     exact.add(vectors)
     _, rows = exact.search(q, k)
     truth = ids[rows]
-    best = index.nlist
+    best = 0
     for nprobe in (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024):
         if nprobe > index.nlist:
             break
@@ -93,7 +93,8 @@ def tune_nprobe(index: faiss.IndexIVF, ids: np.ndarray, vectors: np.ndarray, rng
         if recall(found, truth) >= TARGET_RECALL:
             best = nprobe
             break
-    else:
+    if not best:
+        best = index.nlist
         log.store.warning("no nprobe up to 1024 of %d lists reaches recall %.2f on this collection; "
                           "searching all lists (exact but slower)", index.nlist, TARGET_RECALL)
     index.nprobe = best
