@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from localsearch import __version__
 from localsearch.core import log, paths
 from localsearch.core.errors import KnownError
+from localsearch.core.filetypes import FILE_TYPES
 
 if TYPE_CHECKING:
     from localsearch.core.indexer import Progress
@@ -40,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("-k", type=int, default=10, help="number of files to return (default 10)")
     se.add_argument("-c", "--collection", action="append", help="search only this collection (repeatable)")
     se.add_argument("--kind", choices=["document", "photo"], help="only documents or only photos")
+    se.add_argument("--type", dest="file_type", choices=sorted(FILE_TYPES), help="only this type of file")
+    se.add_argument("--since", metavar="DATE", help="only files modified on or after DATE (YYYY-MM-DD)")
+    se.add_argument("--until", metavar="DATE", help="only files modified on or before DATE (YYYY-MM-DD)")
     se.add_argument("--json", action="store_true", help="print a JSON array of hits")
 
     wa = sub.add_parser("watch", help="keep collections current as files change (foreground; Ctrl-C stops)")
@@ -140,7 +144,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     service = _service(args)
     try:
-        result = service.search(Query(args.query, k=args.k, collections=args.collection, kind=args.kind))
+        result = service.search(Query(args.query, k=args.k, collections=args.collection, kind=args.kind,
+                                      file_type=args.file_type, modified_after=_date(args.since),
+                                      modified_before=_date(args.until, end_of_day=True)))
     finally:
         service.close()
     for w in result.warnings:
@@ -182,6 +188,16 @@ def cmd_watch(args: argparse.Namespace) -> int:
     if w.error is not None:
         raise w.error
     return 0
+
+
+def _date(text: str | None, end_of_day: bool = False) -> float | None:
+    if not text:
+        return None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d")
+    except ValueError as e:
+        raise KnownError(f"dates are written YYYY-MM-DD, not {text!r}") from e
+    return day.timestamp() + (86399.999 if end_of_day else 0)
 
 
 def _when(ts: float | None) -> str:

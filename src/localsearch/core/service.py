@@ -102,7 +102,8 @@ class Service:
     def watcher(self, collections: Sequence[str] | None = None, force_polling: bool = False,
                 on_state: "Callable[[list[WatchState]], None] | None" = None,
                 on_report: "Callable[[Report], None] | None" = None, poll_interval: float = 2.0,
-                on_progress: "ProgressFn | None" = None) -> "Watcher":
+                on_progress: "ProgressFn | None" = None,
+                on_error: "Callable[[BaseException], None] | None" = None) -> "Watcher":
         """Keeps collections current; its thread owns its own catalog connection and is the only writer."""
         from localsearch.core import watcher
         from localsearch.core.indexer import Indexer
@@ -113,7 +114,8 @@ class Service:
 
         return watcher.Watcher(make_indexer, self.catalog, collections, force_polling=force_polling,
                                poll_interval=poll_interval, state_file=self.watch_state_file, on_state=on_state,
-                               on_report=on_report, warm_up=lambda: self.embedder.embed_texts(["warm up"]))
+                               on_report=on_report, warm_up=lambda: self.embedder.embed_texts(["warm up"]),
+                               on_error=on_error)
 
     def rename_collection(self, old: str, new: str) -> None:
         self.catalog.rename_collection(old, new)
@@ -178,8 +180,7 @@ class Service:
         rows = self.catalog.chunk_rows({cid for cid, _ in keyword} | {cid for cid, _ in semantic})
         texts = {cid: f"{r.text} {r.path}" for cid, r in rows.items()}  # FTS matches names too
         fused = search.weighted_rrf(keyword, semantic, texts, search.keyword_terms(query.text))
-        if query.kind:
-            rows = {cid: r for cid, r in rows.items() if r.kind == query.kind}
+        rows = {cid: r for cid, r in rows.items() if query.accepts(r)}
         terms = search.keyword_terms(query.text)  # highlight what matters, not "the" or "how"
         pattern = search.term_pattern(terms)
         out.hits = [search.to_hit(score, row, terms, pattern)

@@ -23,6 +23,7 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
 from localsearch.core import atomic, log
+from localsearch.core.errors import KnownError
 from localsearch.core.indexer import Indexer, Report
 from localsearch.core.store.catalog import Catalog
 
@@ -113,7 +114,8 @@ class Watcher:
                  collections: Iterable[str] | None = None, force_polling: bool = False, poll_interval: float = 2.0,
                  state_file: Path | None = None, on_state: Callable[[list[WatchState]], None] | None = None,
                  on_report: Callable[[Report], None] | None = None, debounce: float = 0.3,
-                 warm_up: Callable[[], object] | None = None) -> None:
+                 warm_up: Callable[[], object] | None = None,
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
         self.make_indexer = make_indexer
         wanted = list(collections) if collections else [c.name for c in catalog.collections()]
         self.roots = {name: catalog.roots(catalog.collection(name).id) for name in wanted}
@@ -133,6 +135,7 @@ class Watcher:
         self._thread = threading.Thread(target=self._work, name="localsearch-indexer", daemon=True)
         self.error: BaseException | None = None
         self.warm_up = warm_up
+        self.on_error = on_error or (lambda error: None)
         self._interrupt = threading.Event()  # the running index pass stops early (stop or pause)
         self._lock = threading.Lock()
         self._paused: set[str] = set()
@@ -352,9 +355,13 @@ class Watcher:
                     last_check = time.monotonic()
                     if reconcile:
                         self._idle.clear()
-        except BaseException as e:  # surfaced to the caller through .error; the thread must not die silently
-            log.watch.exception("the indexer stopped on an error")
+        except BaseException as e:  # surfaced through .error and on_error; the thread must not die silently
+            if isinstance(e, KnownError):
+                log.watch.error("indexing stopped: %s", e)
+            else:
+                log.watch.exception("the indexer stopped on an error")
             self.error = e
+            self.on_error(e)
         finally:
             if indexer is not None:
                 indexer.close()

@@ -7,11 +7,12 @@ from localsearch.core.watcher import WatchState
 
 
 class WatchBridge(QObject):
-    """Signals: states(list[WatchState]), progress(Progress), report(Report)."""
+    """Signals: states(list[WatchState]), progress(Progress), report(Report), error(BaseException)."""
 
     states = Signal(list)
     progress = Signal(object)
     report = Signal(object)
+    error = Signal(object)
 
     def on_state(self, states: list[WatchState]) -> None:
         self.states.emit([WatchState(**vars(s)) for s in states])  # a snapshot, not shared objects
@@ -21,3 +22,6 @@ class WatchBridge(QObject):
 
     def on_report(self, report: Report) -> None:
         self.report.emit(report)
+
+    def on_error(self, error: BaseException) -> None:
+        self.error.emit(error)

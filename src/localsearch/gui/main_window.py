@@ -30,22 +30,42 @@ from localsearch.gui.thumbnails import ThumbnailLoader
 
 ALL = "All collections"
 KINDS = {"Documents and photos": None, "Documents": "document", "Photos": "photo"}
+TYPES = {"Any type": None, "PDF": "pdf", "Word and RTF": "word", "Slides": "slides", "Spreadsheets": "spreadsheet",
+         "Ebooks": "ebook", "Web pages": "web", "Text and notes": "text", "Source code": "code", "Images": "image"}
+DAY = 86400.0
+MODIFIED = {"Any time": (None, None), "Past day": (DAY, None), "Past week": (7 * DAY, None),
+            "Past month": (31 * DAY, None), "Past year": (365 * DAY, None), "Older than a year": (None, 365 * DAY)}
 
 
 def state_text(state: WatchState | None, progress: Progress | None, failed: int) -> str:
     """What the sidebar says about a collection, in plain words."""
     if progress is not None and progress.phase == "indexing" and progress.done < progress.total:
-        text = f"indexing {progress.done} of {progress.total}"
+        text = f"catching up ({progress.total - progress.done} left)"
     elif state is None:
         text = "starting"
     else:
-        text = {"watching": "up to date", "polling": "up to date (polling)", "catching up": "checking for changes",
-                "offline": "folder offline", "paused": "paused", "stopped": "stopped"}.get(state.mode, state.mode)
-        if state.pending and state.mode in ("watching", "polling"):
-            text = f"{state.pending} change(s) pending"
+        text = {"offline": "offline (index kept)", "catching up": "catching up"}.get(state.mode, state.mode)
+        if state.pending and state.mode in ("watching", "polling", "paused"):
+            text += f" · {state.pending} pending"
     if failed:
         text += f" · {failed} failed"
     return text
+
+
+def plain_message(error: BaseException) -> str:
+    """What a user can act on, without a traceback."""
+    import errno
+    import sqlite3
+
+    if isinstance(error, KnownError):
+        return f"Indexing stopped: {error}"
+    text = str(error).lower()
+    if (isinstance(error, OSError) and error.errno == errno.ENOSPC) or "disk is full" in text:
+        return ("The disk is full, so LocalSearch cannot save its index. Free some space, then restart "
+                "LocalSearch; nothing already indexed is lost.")
+    if isinstance(error, sqlite3.DatabaseError):
+        return f"LocalSearch cannot write its index ({error}). Check the disk, then restart LocalSearch."
+    return f"Indexing stopped because of an unexpected error ({type(error).__name__}). Details are in the log."
 
 
 class MainWindow(QMainWindow):
@@ -65,6 +85,7 @@ class MainWindow(QMainWindow):
         self.bridge.states.connect(self._on_states)
         self.bridge.progress.connect(self._on_progress)
         self.bridge.report.connect(self._on_report)
+        self.bridge.error.connect(self._on_error)
         self.searches = TaskRunner(1, self)
         self.control = TaskRunner(1, self)
         self.search_seq = 0
@@ -110,6 +131,12 @@ class MainWindow(QMainWindow):
         self.kind = QComboBox()
         self.kind.addItems(list(KINDS))
         self.kind.currentIndexChanged.connect(lambda *_: self.schedule_search())
+        self.file_type = QComboBox()
+        self.file_type.addItems(list(TYPES))
+        self.file_type.currentIndexChanged.connect(lambda *_: self.schedule_search())
+        self.modified = QComboBox()
+        self.modified.addItems(list(MODIFIED))
+        self.modified.currentIndexChanged.connect(lambda *_: self.schedule_search())
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(180)
@@ -140,6 +167,8 @@ class MainWindow(QMainWindow):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.kind)
+        top.addWidget(self.file_type)
+        top.addWidget(self.modified)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(8, 8, 8, 0)
@@ -201,7 +230,10 @@ class MainWindow(QMainWindow):
             text = state_text(self.states.get(col.name), self.progress.get(col.name), stats["failed"])
             item = QListWidgetItem(f"{col.name}\n{stats['files']} files · {text}")
             item.setData(Qt.ItemDataRole.UserRole, col.name)
-            item.setToolTip("\n".join(self.ui_catalog.roots(col.id)))
+            state = self.states.get(col.name)
+            seen = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(state.last_change))
+                    if state and state.last_change else "none yet")
+            item.setToolTip("\n".join(self.ui_catalog.roots(col.id)) + f"\nlast change seen: {seen}")
             self.sidebar.addItem(item)
             if col.name == current:
                 self.sidebar.setCurrentItem(item)
@@ -299,7 +331,8 @@ class MainWindow(QMainWindow):
             return
         try:
             self.watcher = self.service.watcher(on_state=self.bridge.on_state, on_report=self.bridge.on_report,
-                                                on_progress=self.bridge.on_progress).start()
+                                                on_progress=self.bridge.on_progress,
+                                                on_error=self.bridge.on_error).start()
         except KnownError as e:
             self.show_message(str(e))
 
@@ -331,6 +364,10 @@ class MainWindow(QMainWindow):
                                   "index is kept and it resumes when the folder is back.", error=False)
         self.refresh_collections()
 
+    def _on_error(self, error: BaseException) -> None:
+        self.show_message(plain_message(error))
+        self.banner.setToolTip(f"{type(error).__name__}: {error}")  # the details, for a bug report
+
     def _on_progress(self, p: Progress) -> None:
         self.progress[p.collection] = p
         active = p.phase == "indexing" and p.done < p.total
@@ -359,8 +396,12 @@ class MainWindow(QMainWindow):
 
     def current_query(self) -> Query:
         name = self.selected_collection()
+        within, older_than = MODIFIED[self.modified.currentText()]
+        now = time.time()
         return Query(self.search.text().strip(), k=200, collections=[name] if name else None,
-                     kind=KINDS[self.kind.currentText()])
+                     kind=KINDS[self.kind.currentText()], file_type=TYPES[self.file_type.currentText()],
+                     modified_after=now - within if within else None,
+                     modified_before=now - older_than if older_than else None)
 
     def run_search(self) -> None:
         query = self.current_query()

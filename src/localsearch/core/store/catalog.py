@@ -73,6 +73,7 @@ class ChunkRow:
     end: int
     page: int | None
     text: str
+    mtime_ns: int | None = None
 
 
 def display_path(raw: bytes) -> str:
@@ -311,7 +312,7 @@ class Catalog:
             part = ids[i : i + 900]
             q = ",".join("?" * len(part))
             for r in self.conn.execute(
-                "SELECT ch.id, ch.file_id, c.name, f.path, f.kind, ch.start, ch.end, ch.page, ch.text"
+                "SELECT ch.id, ch.file_id, c.name, f.path, f.kind, ch.start, ch.end, ch.page, ch.text, f.mtime_ns"
                 " FROM chunks ch JOIN files f ON f.id = ch.file_id JOIN collections c ON c.id = f.collection_id"
                 f" WHERE ch.id IN ({q})",
                 part,
