@@ -69,7 +69,8 @@ def main(out: Path) -> None:
     shot("1-empty-start.png")
     window.add_folder(str(demo))
     window.add_folder(str(photos))
-    pump(lambda: sum("up to date" in window.sidebar.item(i).text() for i in range(window.sidebar.count())) == 2)
+    pump(lambda: sum(window.sidebar.item(i).text().split("· ", 1)[-1].startswith("watching")
+                   for i in range(window.sidebar.count())) == 2)
     window.banner.hide()
     done: list[int] = []
     window.search_done.connect(done.append)

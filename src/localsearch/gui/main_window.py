@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
 
         self.sidebar = QListWidget()
         self.sidebar.setMinimumWidth(200)
-        self.sidebar.setStyleSheet("QListWidget::item { padding: 6px 8px; }")
+        self.sidebar.setSpacing(4)  # not a stylesheet: that would stop the list following the palette
         self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.sidebar.customContextMenuRequested.connect(self._collection_menu)
         self.sidebar.currentItemChanged.connect(lambda *_: self.schedule_search())
