@@ -9,6 +9,15 @@ class ExtractionError(KnownError):
     """A single file could not be read; recorded against that file, never fatal to a run."""
 
 
+def from_os_error(e: OSError) -> ExtractionError:
+    """The one-line reason recorded for a file the system would not let us read."""
+    if isinstance(e, FileNotFoundError):
+        return ExtractionError("file vanished while being read")
+    if isinstance(e, PermissionError):
+        return ExtractionError("permission denied")
+    return ExtractionError(f"read error: {e.strerror or e}")
+
+
 class UnsupportedFile(ExtractionError):
     """The file's content cannot be parsed (binary junk, encrypted, unknown layout)."""
 

@@ -8,7 +8,7 @@ import hashlib
 import os
 
 from localsearch.core import extract
-from localsearch.core.errors import ExtractionError
+from localsearch.core.errors import from_os_error
 from localsearch.core.extract.limits import Limits
 from localsearch.core.types import Extracted
 
@@ -19,12 +19,8 @@ def file_hash(path: str | bytes | os.PathLike[str]) -> str:
         with open(path, "rb") as f:
             while block := f.read(1 << 20):
                 h.update(block)
-    except FileNotFoundError as e:
-        raise ExtractionError("file vanished while being read") from e
-    except PermissionError as e:
-        raise ExtractionError("permission denied") from e
     except OSError as e:
-        raise ExtractionError(f"read error: {e.strerror or e}") from e
+        raise from_os_error(e) from e
     return h.hexdigest()
 
 

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from localsearch.core.errors import ExtractionError, FileTooLarge, UnsupportedFile
+from localsearch.core.errors import ExtractionError, FileTooLarge, UnsupportedFile, from_os_error
 from localsearch.core.extract.limits import Limits
 from localsearch.core.types import Extracted
 
@@ -82,12 +82,8 @@ def extract_file(path: str | os.PathLike[str], limits: Limits) -> Extracted:
         result = fn(p, limits)
     except ExtractionError:
         raise
-    except FileNotFoundError as e:
-        raise ExtractionError("file vanished while being read") from e
-    except PermissionError as e:
-        raise ExtractionError("permission denied") from e
     except OSError as e:
-        raise ExtractionError(f"read error: {e.strerror or e}") from e
+        raise from_os_error(e) from e
     except (MemoryError, RecursionError) as e:
         raise UnsupportedFile(f"file too complex to parse ({type(e).__name__})") from e
     except Exception as e:  # third-party parsers raise anything on hostile input
