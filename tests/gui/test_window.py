@@ -248,3 +248,25 @@ def test_a_missing_model_is_explained_not_a_traceback(qtbot, tmp_path, docs):
     finally:
         window.shutdown()
         service.close()
+
+
+def test_five_thousand_photo_results_load_thumbnails_only_for_what_is_on_screen(qtbot, make_window):
+    from localsearch.core.types import Hit
+
+    window = make_window()
+    requested: list[str] = []
+    window.thumbnails.request = requested.append  # record instead of decoding
+    hits = [Hit(path=f"/photos/img{i:05}.jpg", kind="photo", score=1.0 - i / 1e4, snippet="", collection="p")
+            for i in range(5000)]
+    window.model.set_hits(hits)
+    window.view.setViewMode(QListView.ViewMode.IconMode)
+    window._update_empty()
+    qtbot.waitUntil(lambda: len(requested) > 0)
+    bar = window.view.verticalScrollBar()
+    for value in range(0, bar.maximum() + 1, max(1, bar.maximum() // 20)):
+        bar.setValue(value)
+        window.view.viewport().repaint()
+    bar.setValue(bar.maximum())
+    window.view.viewport().repaint()
+    assert hits[-1].path in requested, "the last rows get their thumbnails once scrolled to"
+    assert len(set(requested)) < 1000, "thumbnails are decoded for visible rows, not all 5,000"

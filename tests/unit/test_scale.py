@@ -1,5 +1,7 @@
 """Index types that grow with the collection: exact, then IVF (optionally SQ8) with tuned nprobe."""
 
+from pathlib import Path
+
 import faiss
 import numpy as np
 import pytest
@@ -109,3 +111,34 @@ def test_several_collections_are_searched_and_merged(service, tmp_path):
     hits = service.search(Query("wombats", k=10)).hits
     assert sorted(Path(h.path).name for h in hits) == ["one.txt", "three.txt", "two.txt"]
     assert {h.collection for h in hits} == {"one", "two", "three"}
+
+
+def test_gpu_path_clones_keeps_nprobe_and_matches_cpu(monkeypatch):
+    """No GPU here: stand in faiss' CPU clone for the GPU clone and check our plumbing around it."""
+    calls: list[str] = []
+
+    def fake_to_gpus(index):
+        calls.append("clone")
+        return faiss.clone_index(index)
+
+    params: dict[str, int] = {}
+
+    class FakeGpuParameterSpace:
+        def set_index_parameter(self, index, name, value):
+            params[name] = value
+            faiss.extract_index_ivf(index).nprobe = value
+
+    monkeypatch.setattr(faiss, "index_cpu_to_all_gpus", fake_to_gpus, raising=False)
+    monkeypatch.setattr(faiss, "GpuParameterSpace", FakeGpuParameterSpace, raising=False)
+    data = clustered(30_000)
+    ids = np.arange(1, 30_001, dtype=np.int64)
+    cpu, gpu = (VectorIndex(Path("/nonexistent"), 1, 32, use_gpu=flag) for flag in (False, True))
+    for vi in (cpu, gpu):
+        vi.index, vi.nprobe = build(ids, data, Plan("ivf", 692))
+        vi.kind = "ivf"
+    queries = clustered(20, seed=5)
+    assert [cpu.search(q, 10) for q in queries] == [gpu.search(q, 10) for q in queries]
+    assert calls == ["clone"] and params == {"nprobe": gpu.nprobe}
+    gpu.add([10**6], [queries[0]])
+    gpu.search(queries[0], 1)
+    assert calls == ["clone", "clone"], "a change re-clones to the GPU"
