@@ -303,9 +303,9 @@ class _Run:
         try:
             while True:
                 while len(inflight) < ahead and (entry := next(entries, None)) is not None:
-                    if entry.size > limits.max_file_bytes:
-                        self._add(self._failure(entry, f"{entry.size / 2**20:.1f} MiB is over the "
-                                                       f"{limits.max_file_bytes / 2**20:.0f} MiB limit"))
+                    too_large = limits.too_large(entry.size)
+                    if too_large:
+                        self._add(self._failure(entry, too_large))
                         continue
                     if entry.size == 0:
                         self._add(self._failure(entry, "empty file (nothing to index)"))

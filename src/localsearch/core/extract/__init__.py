@@ -73,9 +73,9 @@ def extract_file(path: str | os.PathLike[str], limits: Limits) -> Extracted:
     """Raise ExtractionError (a one-line reason) for anything the user's file is to blame for."""
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > limits.max_file_bytes:
-            raise FileTooLarge(f"{size / 2**20:.1f} MiB is over the {limits.max_file_bytes / 2**20:.0f} MiB limit")
+        too_large = limits.too_large(p.stat().st_size)
+        if too_large:
+            raise FileTooLarge(too_large)
         fn = extractor_for(p)
         if fn is None:
             return Extracted(text="")
