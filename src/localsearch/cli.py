@@ -36,8 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     ix.add_argument("-c", "--collection", help="collection name (default: the folder's name)")
     ix.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    se = sub.add_parser("search", help="search by meaning and by words")
-    se.add_argument("query")
+    se = sub.add_parser("search", help="search by meaning and by words, or by a photo")
+    se.add_argument("query", nargs="?", help="words to search for")
+    se.add_argument("--image", metavar="PATH", help="find photos that look like this one")
     se.add_argument("-k", type=int, default=10, help="number of files to return (default 10)")
     se.add_argument("-c", "--collection", action="append", help="search only this collection (repeatable)")
     se.add_argument("--kind", choices=["document", "photo"], help="only documents or only photos")
@@ -142,11 +143,16 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from localsearch.core.search import Query
 
+    if not args.query and not args.image:
+        raise KnownError("give words to search for, or --image PATH")
     service = _service(args)
     try:
-        result = service.search(Query(args.query, k=args.k, collections=args.collection, kind=args.kind,
-                                      file_type=args.file_type, modified_after=_date(args.since),
-                                      modified_before=_date(args.until, end_of_day=True)))
+        if args.image:
+            result = service.similar(args.image, k=args.k, collections=args.collection)
+        else:
+            result = service.search(Query(args.query, k=args.k, collections=args.collection, kind=args.kind,
+                                          file_type=args.file_type, modified_after=_date(args.since),
+                                          modified_before=_date(args.until, end_of_day=True)))
     finally:
         service.close()
     for w in result.warnings:

@@ -120,9 +120,26 @@ def test_dropping_a_folder_adds_it_and_a_photo_explains(qtbot, make_window, docs
     assert window.collection_names() == ["docs"]
     photo = tmp_path / "cat.jpg"
     photo.write_bytes(b"\xff\xd8\xff")
-    with qtbot.waitSignal(window.message_shown) as shown:
+    with qtbot.waitSignal(window.message_shown, timeout=60000,
+                          check_params_cb=lambda text: "unreadable or truncated image" in text):
         drop(window, photo)
-    assert "similar photos is not available yet" in shown.args[0]
+    assert "Traceback" not in window.banner.text()
+
+
+def test_dropping_a_photo_shows_the_photos_that_look_like_it(qtbot, make_window, tmp_path):
+    from tests import photogen
+
+    groups = photogen.write_set(tmp_path / "pics")
+    window = make_window()
+    window.add_folder(str(tmp_path / "pics"))
+    qtbot.waitUntil(lambda: up_to_date(window, "pics"), timeout=120000)
+    with qtbot.waitSignal(window.search_done, timeout=60000):
+        drop(window, groups["rings"][2])
+    names = [Path(h.path).name for h in window.model.hits]
+    assert names[0] == "rings-lowq.jpg", "the dropped photo itself comes first"
+    assert set(names[1:4]) == {"rings.jpg", "rings-small.png", "rings-crop.jpg"}
+    assert window.view.viewMode() == QListView.ViewMode.IconMode
+    assert "look like" in window.banner.text()
 
 
 def test_unreadable_folder_is_explained_in_plain_words(qtbot, make_window, docs, monkeypatch):

@@ -125,7 +125,7 @@ def test_sigkill_mid_run_then_rerun_leaves_catalog_and_index_in_agreement(tmp_pa
     finally:
         db.close()
     assert fts == n
-    index = faiss.read_index(str(next((home / "data" / "vectors").glob("*.faiss"))))
+    index = faiss.read_index(str(home / "data" / "vectors" / "collection-1.faiss"))  # the text index
     assert index.ntotal == n
     assert set(faiss.vector_to_array(index.id_map).tolist()) == ids
     hits = json.loads(run_cli(home, "search", "item 2999", "--json", "-k", "1").stdout)

@@ -21,6 +21,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from localsearch.core import chunking, extract, extract_worker, log, scanner
 from localsearch.core.embed.base import Embedder
+from localsearch.core.embed.image import ImageEmbedder, label_text
 from localsearch.core.errors import ExtractionError
 from localsearch.core.extract.limits import Limits
 from localsearch.core.settings import Settings
@@ -92,8 +93,9 @@ class Indexer:
 
     def __init__(self, catalog: Catalog, vectors_dir: Path, embedder: Embedder, settings: Settings,
                  on_progress: ProgressFn | None = None, cancel: threading.Event | None = None,
-                 workers: int | None = None) -> None:
+                 workers: int | None = None, image_embedder: ImageEmbedder | None = None) -> None:
         self.catalog = catalog
+        self.image_embedder = image_embedder
         self.vectors_dir = vectors_dir
         self.embedder = embedder
         self.settings = settings
@@ -102,7 +104,7 @@ class Indexer:
         self.workers = workers or max(1, min(4, (os.cpu_count() or 2)))
         self.save_every_s = 60.0
         self._pool: ProcessPool | None = None
-        self._vindexes: dict[int, VectorIndex] = {}
+        self._vindexes: dict[tuple[int, str], VectorIndex] = {}
 
     def pool(self) -> ProcessPool:
         if self._pool is None or not self._pool.active:
@@ -119,19 +121,19 @@ class Indexer:
         self._vindexes.clear()
 
     def save_dirty(self) -> None:
-        for cid, vindex in self._vindexes.items():
+        for (cid, _), vindex in self._vindexes.items():
             if vindex.dirty:
-                col = self.catalog.collection_by_id(cid)
-                vindex.save(col.model_id or "", col.vector_version)
+                vindex.save_for(self.catalog.collection_by_id(cid))
 
-    def _vindex(self, col: Collection) -> tuple[VectorIndex, str]:
-        cached = self._vindexes.get(col.id)
-        if cached is not None and cached.dim == self.embedder.dim:
+    def _vindex(self, col: Collection, space: str = "text") -> tuple[VectorIndex, str]:
+        dim = self.embedder.dim if space == "text" else self.image_embedder.dim  # type: ignore[union-attr]
+        cached = self._vindexes.get((col.id, space))
+        if cached is not None and cached.dim == dim:
             return cached, "cached"
-        vindex = VectorIndex(self.vectors_dir, col.id, self.embedder.dim,
-                             compression=self.settings.vector_compression)
+        vindex = VectorIndex(self.vectors_dir, col.id, dim, compression=self.settings.vector_compression,
+                             space=space)
         state = vindex.load_or_rebuild(self.catalog, col)
-        self._vindexes[col.id] = vindex
+        self._vindexes[(col.id, space)] = vindex
         return vindex, state
 
     # --- entry points -------------------------------------------------------------------------
@@ -171,10 +173,11 @@ class Indexer:
              full: bool) -> Report:
         started = time.monotonic()
         vindex, report.vector_index = self._vindex(col)
+        ivindex = self._vindex(col, "image")[0] if self.image_embedder is not None else None
         report.scanned = len(scan.files)
         todo, missing = self._diff(scan, known, report)
-        self._sweep(col, vindex, known, todo, missing, report)
-        run = _Run(self, col, vindex, report, total=len(todo) + len(scan.problems))
+        self._sweep(col, vindex, ivindex, known, todo, missing, report)
+        run = _Run(self, col, vindex, ivindex, report, total=len(todo) + len(scan.problems))
         run.record_problems(scan.problems)
         run.process(todo)
         run.finish()
@@ -190,16 +193,23 @@ class Indexer:
 
     def _bind_model(self, col: Collection, report: Report) -> Collection:
         """Never mix vectors of two models: a collection made by another model is re-embedded."""
-        if col.model_id is not None and col.model_id != self.embedder.model_id:
-            log.index.warning("%s: model changed from %s to %s, reindexing", col.name, col.model_id,
-                              self.embedder.model_id)
-            report.reindexed_from = col.model_id
-            self._vindexes.pop(col.id, None)
-            if col.dim:
-                VectorIndex(self.vectors_dir, col.id, col.dim).delete_files()
+        image_id = self.image_embedder.model_id if self.image_embedder is not None else None
+        text_changed = col.model_id is not None and col.model_id != self.embedder.model_id
+        image_changed = col.image_model_id is not None and col.image_model_id != image_id
+        if text_changed or image_changed:
+            old = col.model_id if text_changed else col.image_model_id
+            new = self.embedder.model_id if text_changed else image_id
+            log.index.warning("%s: model changed from %s to %s, reindexing", col.name, old, new)
+            report.reindexed_from = old
+            for space in ("text", "image"):
+                self._vindexes.pop((col.id, space), None)
+                VectorIndex(self.vectors_dir, col.id, 1, space=space).delete_files()
             self.catalog.clear_vectors(col.id)
-        if self.catalog.collection_by_id(col.id).model_id is None:
+        fresh = self.catalog.collection_by_id(col.id)
+        if fresh.model_id is None:
             self.catalog.set_model(col.id, self.embedder.model_id, self.embedder.dim)
+        if fresh.image_model_id is None and image_id is not None:
+            self.catalog.set_image_model(col.id, image_id)
         return self.catalog.collection_by_id(col.id)
 
     # --- mark and sweep -----------------------------------------------------------------------
@@ -222,7 +232,7 @@ class Indexer:
         }
         return todo, missing
 
-    def _sweep(self, col: Collection, vindex: VectorIndex, known: dict[bytes, FileRow],
+    def _sweep(self, col: Collection, vindex: VectorIndex, ivindex: VectorIndex | None, known: dict[bytes, FileRow],
                todo: list[scanner.Entry], missing: dict[bytes, FileRow], report: Report) -> None:
         """Renames keep their vectors (matched by content hash); what is still missing is deleted."""
         if missing:
@@ -245,8 +255,11 @@ class Indexer:
                         del missing[row.raw_path]
                         todo.remove(e)
                         report.moved += 1
-            removed = self.catalog.remove_files(col.id, [row.id for row in missing.values()])
+            gone = [row.id for row in missing.values()]
+            removed = self.catalog.remove_files(col.id, gone)
             vindex.remove(removed)
+            if ivindex is not None:
+                ivindex.remove(gone)  # image ids are file ids; ids it does not hold are ignored
             report.removed = len(missing)
         for e in todo:
             prior = known.get(e.raw_path)
@@ -261,10 +274,12 @@ class Indexer:
 class _Run:
     """One pass over the files to (re)index: a bounded pipeline with batched commits."""
 
-    def __init__(self, owner: Indexer, col: Collection, vindex: VectorIndex, report: Report, total: int) -> None:
+    def __init__(self, owner: Indexer, col: Collection, vindex: VectorIndex, ivindex: VectorIndex | None,
+                 report: Report, total: int) -> None:
         self.o = owner
         self.col = col
         self.vindex = vindex
+        self.ivindex = ivindex
         self.report = report
         self.progress = Progress(col.name, "indexing", total=total)
         self.pending: list[FileResult] = []
@@ -342,11 +357,24 @@ class _Run:
             return self._failure(entry, f"internal error: {type(e).__name__}: {e}")
         kind = extract.kind_of(Path(os.fsdecode(entry.raw_path)))
         return FileResult(entry.raw_path, entry.size, entry.mtime_ns, digest, kind,
-                          chunks=chunks_for(entry.raw_path, extracted))
+                          chunks=chunks_for(entry.raw_path, extracted), image=extracted.image)
+
+    def embed_photos(self) -> None:
+        """Photo -> image vector, and its labels into its passage so words find it too."""
+        photos = [r for r in self.pending if r.image is not None and not r.error]
+        if not photos or self.o.image_embedder is None:
+            return
+        vectors, labels = self.o.image_embedder.embed_images([r.image for r in photos if r.image is not None])
+        for r, vec, words in zip(photos, vectors, labels):
+            r.image_vector, r.image = vec, None
+            name = display_path(os.path.basename(r.raw_path))
+            text = f"{name} — {label_text(words)}" if words else name
+            r.chunks = [Chunk(0, len(text), text, None)]
 
     def flush(self) -> None:
         if not self.pending:
             return
+        self.embed_photos()
         texts = [c.text for r in self.pending for c in r.chunks]
         vectors = self.o.embedder.embed_texts(texts) if texts else None
         at = 0
@@ -357,6 +385,9 @@ class _Run:
         result = self.o.catalog.commit_files(self.col.id, self.pending)
         self.vindex.remove(result.removed_ids)
         self.vindex.add(result.added_ids, result.added_vectors)
+        if self.ivindex is not None:
+            self.ivindex.remove(result.removed_image_ids)
+            self.ivindex.add(result.added_image_ids, result.added_image_vectors)
         self.report.chunks += len(result.added_ids)
         self.progress.chunks += len(result.added_ids)
         self.pending, self.pending_chunks = [], 0
@@ -366,7 +397,9 @@ class _Run:
 
     def save(self) -> None:
         col = self.o.catalog.collection_by_id(self.col.id)
-        self.vindex.save(col.model_id or "", col.vector_version)
+        for vi in (self.vindex, self.ivindex):
+            if vi is not None:
+                vi.save_for(col)
         self.last_save = time.monotonic()
 
     def finish(self) -> None:
@@ -374,9 +407,10 @@ class _Run:
         if not self.report.cancelled and self.vindex.needs_reshape():
             # Searches keep using their copy of the old index until the new one is saved.
             self.vindex.rebuild(self.o.catalog, self.o.catalog.collection_by_id(self.col.id), persist=False)
-        side = self.vindex.read_sidecar()
         version = self.o.catalog.collection_by_id(self.col.id).vector_version
-        if self.vindex.dirty or side is None or side.version != version:
+        stale = [vi for vi in (self.vindex, self.ivindex) if vi is not None and
+                 (vi.dirty or (side := vi.read_sidecar()) is None or side.version != version)]
+        if stale:
             self.save()
         self.progress.phase = "cancelled" if self.report.cancelled else "done"
         self.o.on_progress(self.progress)

@@ -23,6 +23,7 @@ from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.types import Hit
 
 if TYPE_CHECKING:  # the indexer and watcher pull in parsers and watchdog: a search needs neither
+    from localsearch.core.embed.image import ImageEmbedder
     from localsearch.core.indexer import Indexer, ProgressFn, Report
     from localsearch.core.watcher import Watcher, WatchState
 
@@ -51,13 +52,16 @@ class SearchResult:
 
 
 class Service:
-    def __init__(self, paths: Paths, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(self, paths: Paths, settings: Settings | None = None, embedder: Embedder | None = None,
+                 image_embedder: "ImageEmbedder | None" = None) -> None:
         self.paths = paths.ensure()
         self.settings = settings if settings is not None else load_settings(paths.settings)
         self._embedder = embedder
+        self._image_embedder = image_embedder
         self._embedder_lock = threading.Lock()
         self.catalog = Catalog(paths.catalog)
         self._indexes: dict[int, tuple[int, VectorIndex]] = {}
+        self._image_indexes: dict[tuple[int, str], tuple[int, VectorIndex]] = {}
 
     def close(self) -> None:
         self.catalog.close()
@@ -68,6 +72,16 @@ class Service:
             if self._embedder is None:
                 self._embedder = factory.create(self.settings, self.paths.cache / "models")
             return self._embedder
+
+    @property
+    def image_embedder(self) -> "ImageEmbedder | None":
+        """The photo model (loaded on first use), or None when photos are indexed by name only."""
+        with self._embedder_lock:
+            if self._image_embedder is None and self.settings.image_model == "default":
+                from localsearch.core.embed.image import EfficientNetLite0
+
+                self._image_embedder = EfficientNetLite0(self.settings.device)
+            return self._image_embedder
 
     def apply_settings(self, settings: Settings) -> None:
         """New settings take effect for the next pass; a new model re-indexes (see Indexer._bind_model)."""
@@ -88,7 +102,8 @@ class Service:
               cancel: threading.Event | None = None) -> "Report":
         from localsearch.core.indexer import Indexer
 
-        indexer = Indexer(self.catalog, self.paths.vectors, self.embedder, self.settings, on_progress, cancel)
+        indexer = Indexer(self.catalog, self.paths.vectors, self.embedder, self.settings, on_progress, cancel,
+                          image_embedder=self.image_embedder)
         try:
             return indexer.index(collection, roots)
         finally:
@@ -110,7 +125,8 @@ class Service:
 
         def make_indexer() -> "tuple[Indexer, Catalog]":
             catalog = Catalog(self.paths.catalog)
-            return Indexer(catalog, self.paths.vectors, self.embedder, self.settings, on_progress), catalog
+            return Indexer(catalog, self.paths.vectors, self.embedder, self.settings, on_progress,
+                           image_embedder=self.image_embedder), catalog
 
         return watcher.Watcher(make_indexer, self.catalog, collections, force_polling=force_polling,
                                poll_interval=poll_interval, state_file=self.watch_state_file, on_state=on_state,
@@ -187,6 +203,36 @@ class Service:
                     for score, row in search.group_by_file(fused, rows)[: query.k]]
         log.search.debug("%r: %d keyword, %d semantic candidates -> %d hits", query.text, len(keyword),
                          len(semantic), len(out.hits))
+        return out
+
+    def similar(self, image_path: str, k: int = 20, collections: Sequence[str] | None = None) -> SearchResult:
+        """Photos that look like the one at image_path (itself first, score 1.0, if it is indexed)."""
+        from localsearch.core.extract.photo import to_model_input
+
+        out = SearchResult(hits=[])
+        model = self.image_embedder
+        if model is None:
+            out.warnings.append("photo similarity is off in settings (image_model: none)")
+            return out
+        vector = model.embed_images([to_model_input(Path(image_path))])[0][0]
+        found: list[tuple[int, float]] = []
+        for col in self._selected(collections):
+            if col.image_model_id is None:
+                continue
+            if col.image_model_id != model.model_id:
+                out.warnings.append(f"collection {col.name!r} has photo vectors of {col.image_model_id}; "
+                                    "re-index it to search its photos by similarity")
+                continue
+            key = (col.id, "image")
+            cached = self._image_indexes.get(key)
+            if cached is None or cached[0] != col.vector_version:
+                vi = VectorIndex(self.paths.vectors, col.id, model.dim, space="image")
+                vi.load_or_rebuild(self.catalog, col, persist=False)
+                self._image_indexes[key] = cached = (col.vector_version, vi)
+            found.extend(cached[1].search(vector, k))
+        found.sort(key=lambda p: -p[1])
+        rows = self.catalog.photo_rows(fid for fid, _ in found[:k])
+        out.hits = [search.to_hit(score, rows[fid], []) for fid, score in found[:k] if fid in rows]
         return out
 
     # --- status -------------------------------------------------------------------------------

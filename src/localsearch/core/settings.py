@@ -31,6 +31,7 @@ DEFAULT_EXCLUDES = (
 @dataclass
 class Settings:
     text_model: str = DEFAULT_TEXT_MODEL
+    image_model: str = "default"  # default (EfficientNet-Lite0, packaged) | none
     device: str = "auto"  # auto | cpu | cuda
     max_file_mb: float = 100.0
     parse_timeout_s: float = 60.0

@@ -1,6 +1,7 @@
 """Plain data passed between the stages of the pipeline."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class Extracted:
     text: str
     pages: list[PageSpan] = field(default_factory=list)
     title: str | None = None
+    image: Any = None
+    """For photos: the (224, 224, 3) uint8 array the image model reads (numpy; Any keeps this module light)."""
 
 
 @dataclass(frozen=True)

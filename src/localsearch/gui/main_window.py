@@ -413,25 +413,39 @@ class MainWindow(QMainWindow):
             self.search_done.emit(0)
             return
 
-        def done(result: SearchResult) -> None:
-            if seq != self.search_seq:
-                return  # a newer query was typed meanwhile: drop this one
-            self.model.set_hits(result.hits)
-            photos = bool(result.hits) and all(h.kind == "photo" for h in result.hits)
-            self.view.setViewMode(QListView.ViewMode.IconMode if photos else QListView.ViewMode.ListMode)
-            self.view.setResizeMode(QListView.ResizeMode.Adjust)
-            if result.warnings:
-                self.show_message(" ".join(result.warnings), error=False)
-            self._update_empty()
-            self.search_done.emit(len(result.hits))
+        self.searches.run(lambda: self.service.search(query), lambda r: self._show(seq, r),
+                          lambda e: self._failed(seq, e))
 
-        def failed(e: Exception) -> None:
-            if seq == self.search_seq:
-                self.show_message(str(e) if isinstance(e, KnownError) else f"Search failed: {e}")
-                log.search.error("search failed", exc_info=e)
-                self.search_done.emit(0)
+    def find_similar(self, image_path: str) -> None:
+        """Photos that look like this one (a dropped file or a result)."""
+        self.search_seq += 1
+        seq = self.search_seq
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.debounce.stop()
+        self.show_message(f"Photos that look like “{os.path.basename(image_path)}”", error=False)
+        name = self.selected_collection()
+        self.searches.run(lambda: self.service.similar(image_path, k=200, collections=[name] if name else None),
+                          lambda r: self._show(seq, r), lambda e: self._failed(seq, e))
 
-        self.searches.run(lambda: self.service.search(query), done, failed)
+    def _show(self, seq: int, result: SearchResult) -> None:
+        if seq != self.search_seq:
+            return  # a newer query was typed meanwhile: drop this one
+        self.model.set_hits(result.hits)
+        photos = bool(result.hits) and all(h.kind == "photo" for h in result.hits)
+        self.view.setViewMode(QListView.ViewMode.IconMode if photos else QListView.ViewMode.ListMode)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        if result.warnings:
+            self.show_message(" ".join(result.warnings), error=False)
+        self._update_empty()
+        self.search_done.emit(len(result.hits))
+
+    def _failed(self, seq: int, e: Exception) -> None:
+        if seq == self.search_seq:
+            self.show_message(str(e) if isinstance(e, KnownError) else f"Search failed: {e}")
+            log.search.error("search failed", exc_info=e)
+            self.search_done.emit(0)
 
     def _update_empty(self) -> None:
         has_rows = self.model.rowCount() > 0
@@ -488,6 +502,9 @@ class MainWindow(QMainWindow):
         menu.addAction("Open", self.open_hit)
         menu.addAction("Show in folder", self.reveal_current)
         menu.addAction("Copy path", self.copy_current)
+        hit = self.view.indexAt(pos).data(HitRole)  # type: ignore[arg-type]
+        if hit.kind == "photo":
+            menu.addAction("Find similar photos", lambda: self.find_similar(hit.path))
         menu.exec(self.view.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
 
     # --- messages, drops, shutdown ------------------------------------------------------------
@@ -509,8 +526,7 @@ class MainWindow(QMainWindow):
             if os.path.isdir(path):
                 self.add_folder(path)
             elif extract.kind_of(Path(path)) == "photo":
-                self.show_message("Finding similar photos is not available yet in this version. Photos are found "
-                                  "by their file names for now.", error=False)
+                self.find_similar(path)
             else:
                 self.show_message("Drop a folder to add it to LocalSearch.", error=False)
         event.acceptProposedAction()

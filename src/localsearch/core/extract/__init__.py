@@ -60,7 +60,7 @@ def extractor_for(path: Path) -> Extractor | None:
     if found is not None:
         return _resolve(found)
     if path.suffix.lower() in PHOTO_SUFFIXES:
-        return None
+        return _resolve("photo:extract")
     from localsearch.core.extract import text
 
     try:

@@ -29,6 +29,7 @@ class Collection:
     vector_version: int
     needs_reindex: bool
     last_indexed: float | None
+    image_model_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class FileResult:
     chunks: list[Chunk] = field(default_factory=list)
     vectors: np.ndarray | None = None
     error: str | None = None
+    image: np.ndarray | None = None  # decoded photo, in flight only
+    image_vector: np.ndarray | None = None
 
 
 @dataclass
@@ -60,6 +63,9 @@ class CommitResult:
     removed_ids: list[int] = field(default_factory=list)
     added_ids: list[int] = field(default_factory=list)
     added_vectors: list[np.ndarray] = field(default_factory=list)
+    removed_image_ids: list[int] = field(default_factory=list)  # file ids
+    added_image_ids: list[int] = field(default_factory=list)
+    added_image_vectors: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -114,10 +120,11 @@ class Catalog:
     def _collection(self, row: tuple[object, ...] | None, name: str) -> Collection:
         if row is None:
             raise CollectionNotFound(f"no collection named {name!r}")
-        cid, cname, model_id, dim, ver, reindex, last = row
-        return Collection(int(cid), str(cname), model_id, dim, int(ver), bool(reindex), last)  # type: ignore[arg-type, call-overload]
+        cid, cname, model_id, dim, ver, reindex, last, image_model = row
+        return Collection(int(cid), str(cname), model_id, dim, int(ver), bool(reindex), last,  # type: ignore[arg-type, call-overload]
+                          image_model)  # type: ignore[arg-type]
 
-    _COLS = "id, name, model_id, dim, vector_version, needs_reindex, last_indexed"
+    _COLS = "id, name, model_id, dim, vector_version, needs_reindex, last_indexed, image_model_id"
 
     def collection(self, name: str) -> Collection:
         row = self.conn.execute(f"SELECT {self._COLS} FROM collections WHERE name = ?", (name,)).fetchone()
@@ -151,6 +158,13 @@ class Catalog:
             c.execute("DELETE FROM collections WHERE id = ?", (col.id,))
         return col
 
+    def image_model(self, cid: int) -> str | None:
+        row = self.conn.execute("SELECT image_model_id FROM collections WHERE id = ?", (cid,)).fetchone()
+        return row[0] if row else None
+
+    def set_image_model(self, cid: int, model_id: str | None) -> None:
+        self.conn.execute("UPDATE collections SET image_model_id = ? WHERE id = ?", (model_id, cid))
+
     def set_model(self, cid: int, model_id: str, dim: int) -> None:
         """Bind a collection to a model. Called only when it holds no vectors of another model."""
         self.conn.execute(
@@ -167,7 +181,7 @@ class Catalog:
             c.execute("DELETE FROM files WHERE collection_id = ?", (cid,))
             c.execute(
                 "UPDATE collections SET vector_version = vector_version + 1, model_id = NULL, dim = NULL,"
-                " needs_reindex = 0 WHERE id = ?",
+                " image_model_id = NULL, needs_reindex = 0 WHERE id = ?",
                 (cid,),
             )
 
@@ -241,6 +255,8 @@ class Catalog:
                     fid = int(row[0])
                     out.removed_ids.extend(self.chunk_ids_of([fid]))
                     c.execute("DELETE FROM chunks WHERE file_id = ?", (fid,))
+                    if c.execute("DELETE FROM image_vectors WHERE file_id = ?", (fid,)).rowcount:
+                        out.removed_image_ids.append(fid)
                     c.execute(
                         "UPDATE files SET size = ?, mtime_ns = ?, hash = ?, kind = ?, status = ?, error = ?,"
                         " indexed_at = ? WHERE id = ?",
@@ -256,6 +272,11 @@ class Catalog:
                     fid = int(cur.lastrowid or 0)
                 if r.error:
                     continue
+                if r.image_vector is not None:
+                    c.execute("INSERT INTO image_vectors(file_id, vector) VALUES (?, ?)",
+                              (fid, np.ascontiguousarray(r.image_vector, dtype=np.float32).tobytes()))
+                    out.added_image_ids.append(fid)
+                    out.added_image_vectors.append(r.image_vector)
                 for i, ch in enumerate(r.chunks):
                     vec = r.vectors[i] if r.vectors is not None else None
                     cur = c.execute(
@@ -283,21 +304,23 @@ class Catalog:
 
     # --- vectors and chunks -------------------------------------------------------------------
 
-    def vector_count(self, cid: int) -> int:
-        row = self.conn.execute(
-            "SELECT count(*) FROM chunks ch JOIN files f ON f.id = ch.file_id"
-            " WHERE f.collection_id = ? AND ch.vector IS NOT NULL",
-            (cid,),
-        ).fetchone()
-        return int(row[0])
+    _SPACES = {
+        # space -> (id, vector, FROM ... WHERE collection and vector present)
+        "text": ("ch.id", "ch.vector", "chunks ch JOIN files f ON f.id = ch.file_id"
+                 " WHERE f.collection_id = ? AND ch.vector IS NOT NULL"),
+        "image": ("iv.file_id", "iv.vector", "image_vectors iv JOIN files f ON f.id = iv.file_id"
+                  " WHERE f.collection_id = ?"),
+    }
 
-    def iter_vectors(self, cid: int, dim: int, batch: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def vector_count(self, cid: int, space: str = "text") -> int:
+        _, _, source = self._SPACES[space]
+        return int(self.conn.execute(f"SELECT count(*) FROM {source}", (cid,)).fetchone()[0])
+
+    def iter_vectors(self, cid: int, dim: int, batch: int = 50_000,
+                     space: str = "text") -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All (ids, vectors) of a collection in batches, to rebuild its FAISS index."""
-        cur = self.conn.execute(
-            "SELECT ch.id, ch.vector FROM chunks ch JOIN files f ON f.id = ch.file_id"
-            " WHERE f.collection_id = ? AND ch.vector IS NOT NULL ORDER BY ch.id",
-            (cid,),
-        )
+        key, vector, source = self._SPACES[space]
+        cur = self.conn.execute(f"SELECT {key}, {vector} FROM {source} ORDER BY {key}", (cid,))
         while rows := cur.fetchmany(batch):
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
@@ -318,6 +341,18 @@ class Catalog:
                 part,
             ):
                 out[r[0]] = ChunkRow(*r)
+        return out
+
+    def photo_rows(self, file_ids: Iterable[int]) -> dict[int, ChunkRow]:
+        """For image hits (keyed by file): the photo's first passage (its name and labels)."""
+        out: dict[int, ChunkRow] = {}
+        for fid in file_ids:
+            r = self.conn.execute(
+                "SELECT ch.id, ch.file_id, c.name, f.path, f.kind, ch.start, ch.end, ch.page, ch.text, f.mtime_ns"
+                " FROM chunks ch JOIN files f ON f.id = ch.file_id JOIN collections c ON c.id = f.collection_id"
+                " WHERE ch.file_id = ? ORDER BY ch.ord LIMIT 1", (fid,)).fetchone()
+            if r:
+                out[fid] = ChunkRow(*r)
         return out
 
     def keyword_search(self, fts_query: str, collection_ids: list[int], limit: int) -> list[tuple[int, float]]:

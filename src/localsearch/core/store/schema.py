@@ -61,6 +61,14 @@ MIGRATIONS: list[str] = [
         UPDATE chunks_fts SET name = new.path WHERE rowid IN (SELECT id FROM chunks WHERE file_id = new.id);
     END;
     """,
+    # 2: photos get an image vector (their own space and FAISS index); the model is recorded.
+    """
+    ALTER TABLE collections ADD COLUMN image_model_id TEXT;
+    CREATE TABLE image_vectors(
+        file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+        vector BLOB NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

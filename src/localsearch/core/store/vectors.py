@@ -119,9 +119,12 @@ class Sidecar:
 
 class VectorIndex:
     def __init__(self, directory: Path, collection_id: int, dim: int, use_gpu: bool | None = None,
-                 compression: str = "none") -> None:
-        self.file = directory / f"collection-{collection_id}.faiss"
-        self.meta_file = directory / f"collection-{collection_id}.json"
+                 compression: str = "none", space: str = "text") -> None:
+        """space: 'text' (ids are chunk ids) or 'image' (ids are file ids of photos)."""
+        stem = f"collection-{collection_id}" + ("" if space == "text" else f"-{space}")
+        self.file = directory / f"{stem}.faiss"
+        self.meta_file = directory / f"{stem}.json"
+        self.space = space
         self.dim = dim
         self.index: faiss.Index = new_index(dim)
         self.use_gpu = gpu_count() > 0 if use_gpu is None else use_gpu
@@ -148,7 +151,7 @@ class VectorIndex:
         Only the indexer persists; a reader (search) rebuilds in memory, so two processes never
         race to write the same index file.
         """
-        if not self.file.exists() and catalog.vector_count(col.id) == 0:
+        if not self.file.exists() and catalog.vector_count(col.id, self.space) == 0:
             self.index = new_index(self.dim)  # a new collection: nothing to rebuild, nothing to say
             return "new"
         reason = self._why_stale(col)
@@ -156,7 +159,7 @@ class VectorIndex:
             try:
                 self.index = faiss.read_index(str(self.file))
                 meta = self.read_sidecar()
-                if meta and self.index.ntotal == catalog.vector_count(col.id) and self.index.d == self.dim:
+                if meta and self.index.ntotal == catalog.vector_count(col.id, self.space) and self.index.d == self.dim:
                     self.kind, self.nprobe, self.trained_on = meta.kind, meta.nprobe, meta.trained_on
                     if self.kind != "flat":
                         faiss.extract_index_ivf(self.index).nprobe = self.nprobe  # not stored in the file
@@ -170,21 +173,24 @@ class VectorIndex:
         self.rebuild(catalog, col, persist)
         return f"rebuilt: {reason}"
 
+    def _model_of(self, col: Collection) -> str:
+        return (col.model_id if self.space == "text" else col.image_model_id) or ""
+
     def _why_stale(self, col: Collection) -> str | None:
         if not self.file.exists():
             return "index file missing"
         meta = self.read_sidecar()
         if meta is None:
             return "sidecar missing or unreadable"
-        if meta.model_id != col.model_id or meta.dim != self.dim:
-            return f"index made by {meta.model_id}, collection uses {col.model_id}"
+        if meta.model_id != self._model_of(col) or meta.dim != self.dim:
+            return f"index made by {meta.model_id}, collection uses {self._model_of(col)}"
         if meta.version != col.vector_version:
             return f"index at version {meta.version}, catalog at {col.vector_version} (interrupted run?)"
         return None
 
     def rebuild(self, catalog: Catalog, col: Collection, persist: bool = True) -> None:
         """From the catalog's vectors, as the index type the collection's size calls for."""
-        parts = list(catalog.iter_vectors(col.id, self.dim))
+        parts = list(catalog.iter_vectors(col.id, self.dim, space=self.space))
         ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
         vecs = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, self.dim), np.float32)
         plan = plan_for(len(ids), self.compression)
@@ -199,7 +205,10 @@ class VectorIndex:
         self._gpu_index = None
         self.dirty = True
         if persist:
-            self.save(col.model_id or "", col.vector_version)
+            self.save_for(col)
+
+    def save_for(self, col: Collection) -> None:
+        self.save(self._model_of(col), col.vector_version)
 
     def needs_reshape(self) -> bool:
         """Grown past exact search, or an IVF whose lists were trained on a very different size."""

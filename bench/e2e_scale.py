@@ -1,0 +1,103 @@
+"""End-to-end search latency at scale: a catalog of N chunks (real FTS5 text, clustered vectors)
+searched through the same Service as the app, with the real query encoder.
+
+  bench/e2e_scale.py --chunks 1000000 --home DIR   (DIR is reused on later runs)
+
+The vectors are synthetic (not MiniLM's), so the ranking is meaningless; the timing of every stage
+(embedding, FTS5 BM25 over N passages, IVF search, fusion, fetching rows, snippets) is real.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import paragraph, vocabulary  # noqa: E402
+
+from localsearch.core import paths  # noqa: E402
+from localsearch.core.embed.sentence import DEFAULT_MODEL_ID  # noqa: E402
+from localsearch.core.search import Query  # noqa: E402
+from localsearch.core.service import Service  # noqa: E402
+from localsearch.core.settings import Settings  # noqa: E402
+from localsearch.core.store.catalog import Catalog, FileResult  # noqa: E402
+from localsearch.core.store.vectors import VectorIndex  # noqa: E402
+from localsearch.core.types import Chunk  # noqa: E402
+
+QUERIES = ["how do I renew my passport", "invoice 2024-0042", "quarterly budget for the garden project",
+           "letter to the landlord about the heating", "recipe with chocolate and butter",
+           "meeting notes from the product review", "travel insurance claim form", "birds migrating south"]
+
+
+def populate(home: Path, n: int, dim: int = 384) -> float:
+    import random
+
+    rng = np.random.default_rng(3)
+    wrng = random.Random(3)
+    words = vocabulary()
+    centres = rng.normal(size=(2000, dim)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    cat = Catalog(paths.resolve(home).ensure().catalog)
+    col = cat.ensure_collection("big")
+    cat.set_model(col.id, DEFAULT_MODEL_ID, dim)
+    t0 = time.perf_counter()
+    per_file, files_per_commit = 100, 100
+    for start in range(0, n, per_file * files_per_commit):
+        results = []
+        for f in range(start // per_file, min(n, start + per_file * files_per_commit) // per_file):
+            v = centres[rng.integers(0, 2000, per_file)] + rng.normal(0, 1.33 / np.sqrt(dim), (per_file, dim))
+            v = (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+            texts = [paragraph(wrng, words, 40) for _ in range(per_file)]
+            results.append(FileResult(f"/corpus/f{f:06}.txt".encode(), 1, 1, f"h{f}", "document",
+                                      [Chunk(0, len(t), t) for t in texts], v))
+        cat.commit_files(col.id, results)
+    cat.close()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chunks", type=int, default=1_000_000)
+    ap.add_argument("--home", required=True)
+    ap.add_argument("--repeats", type=int, default=15)
+    args = ap.parse_args()
+    home = Path(args.home)
+    fill_s = None
+    if not (home / "data" / "catalog.sqlite3").exists():
+        fill_s = round(populate(home, args.chunks), 1)
+    cat = Catalog(paths.resolve(home).catalog)
+    col = cat.collection("big")
+    vi = VectorIndex(paths.resolve(home).vectors, col.id, 384)
+    t0 = time.perf_counter()
+    state = vi.load_or_rebuild(cat, col)  # the indexer's path: builds IVF from the catalog once
+    index_s = round(time.perf_counter() - t0, 1)
+    cat.close()
+    service = Service(paths.resolve(home), Settings())
+    service.search(Query("warm up", k=10))
+    stages: dict[str, list[float]] = {"embed": [], "search": []}
+    for _ in range(args.repeats):
+        for q in QUERIES:
+            t0 = time.perf_counter()
+            service.embedder.embed_query(q)
+            stages["embed"].append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            service.search(Query(q, k=10))
+            stages["search"].append((time.perf_counter() - t0) * 1000)
+    service.close()
+
+    def pct(v: list[float]) -> dict[str, float]:
+        qs = statistics.quantiles(v, n=100)
+        return {"p50": round(qs[49], 1), "p95": round(qs[94], 1)}
+
+    print(json.dumps({"bench": "e2e_scale", "chunks": args.chunks, "catalog_fill_s": fill_s,
+                      "vector_index": state, "vector_index_s": index_s, "kind": vi.kind, "nprobe": vi.nprobe,
+                      "query_embed_ms": pct(stages["embed"]), "search_end_to_end_ms": pct(stages["search"])}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Photos: decoded once, in the extraction worker, to the small RGB array the image model reads.
+
+Pillow's draft mode and reduce shrink huge JPEGs while decoding; a pixel limit refuses images
+that would need gigabytes; EXIF orientation is applied so a rotated phone photo matches its copy.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from localsearch.core.errors import FileTooLarge, UnsupportedFile
+from localsearch.core.extract.limits import Limits
+from localsearch.core.types import Extracted
+
+SIDE = 224
+MAX_PIXELS = 200_000_000  # ~ a 14k x 14k panorama; past this, decoding alone could take GBs
+
+
+def to_model_input(path: Path) -> np.ndarray:
+    """(224, 224, 3) uint8: resized (short side 256) and centre-cropped, as ImageNet models expect."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with Image.open(path) as source:
+            source.draft("RGB", (SIDE * 2, SIDE * 2))  # JPEG: decode at a fraction of full size
+            source.seek(0)  # GIF/TIFF: the first frame
+            upright = ImageOps.exif_transpose(source).convert("RGB")
+            square = ImageOps.fit(upright, (SIDE, SIDE), Image.Resampling.BILINEAR, centering=(0.5, 0.5))
+            return np.asarray(square, dtype=np.uint8).copy()
+    except Image.DecompressionBombError as e:
+        raise FileTooLarge(f"image too large to decode safely ({e})") from e
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        if isinstance(e, (FileNotFoundError, PermissionError)):
+            raise
+        raise UnsupportedFile(f"unreadable or truncated image ({type(e).__name__}: {e})") from e
+
+
+def extract(path: Path, limits: Limits) -> Extracted:
+    return Extracted(text="", image=to_model_input(path))
