@@ -62,8 +62,10 @@ class Service:
         self.catalog = Catalog(paths.catalog)
         self._indexes: dict[int, tuple[int, VectorIndex]] = {}
         self._image_indexes: dict[tuple[int, str], tuple[int, VectorIndex]] = {}
+        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localsearch-keyword")
 
     def close(self) -> None:
+        self._helper.shutdown(wait=True)
         self.catalog.close()
 
     @property
@@ -182,17 +184,23 @@ class Service:
             else:
                 usable.append(col)
         depth = search.candidates(query.k)
-        keyword = self.catalog.keyword_search(search.fts_query(query.text), [c.id for c in cols], depth)
+        every = not query.collections
+        # The keyword query runs beside the query embedding: both release the GIL.
+        keyword_future = self._helper.submit(self.catalog.keyword_search, search.fts_query(query.text),
+                                             [c.id for c in cols], depth, every)
         semantic: list[tuple[int, float]] = []
-        if usable:
-            qvec = self.embedder.embed_query(query.text)
-            indexes = [self._vector_index(c) for c in usable]
-            if len(indexes) == 1:
-                per_collection = [indexes[0].search(qvec, depth)]
-            else:  # FAISS releases the GIL: collections are searched side by side, then merged
-                with ThreadPoolExecutor(max_workers=min(len(indexes), os.cpu_count() or 2)) as pool:
-                    per_collection = list(pool.map(lambda vi: vi.search(qvec, depth), indexes))
-            semantic = search.semantic_ranked(per_collection, depth, self.settings.min_similarity)
+        try:
+            if usable:
+                qvec = self.embedder.embed_query(query.text)
+                indexes = [self._vector_index(c) for c in usable]
+                if len(indexes) == 1:
+                    per_collection = [indexes[0].search(qvec, depth)]
+                else:  # FAISS releases the GIL: collections are searched side by side, then merged
+                    with ThreadPoolExecutor(max_workers=min(len(indexes), os.cpu_count() or 2)) as pool:
+                        per_collection = list(pool.map(lambda vi: vi.search(qvec, depth), indexes))
+                semantic = search.semantic_ranked(per_collection, depth, self.settings.min_similarity)
+        finally:
+            keyword = keyword_future.result()
         rows = self.catalog.chunk_rows({cid for cid, _ in keyword} | {cid for cid, _ in semantic})
         texts = {cid: f"{r.text} {r.path}" for cid, r in rows.items()}  # FTS matches names too
         fused = search.weighted_rrf(keyword, semantic, texts, search.keyword_terms(query.text))
