@@ -97,6 +97,11 @@ def main(out: Path) -> None:
     pump(lambda: bool(done))
     window.view.setCurrentIndex(window.model.index(0))
     shot("4-dark-palette.png")
+    app.setPalette(QPalette())
+    done.clear()
+    window.find_similar(str(photos / "sunset in the hills.jpg"))  # what dropping that photo does
+    pump(lambda: bool(done) and len(window.model._pixmaps) >= 4, timeout=60)
+    shot("5-similar-photos.png")
     window.close()
     service.close()
 
