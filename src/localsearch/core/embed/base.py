@@ -1,6 +1,7 @@
 """The Embedder interface every text model implements."""
 
-from typing import Protocol
+import threading
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -27,3 +28,24 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     out: np.ndarray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
     return out
+
+
+class LazyModel:
+    """Loads a heavy model on first use, once, even when two threads ask at the same moment."""
+
+    _model: Any = None
+    _lock: threading.Lock
+
+    def _load(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+        return self._model

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from localsearch.core import log
-from localsearch.core.embed.base import normalise
+from localsearch.core.embed.base import LazyModel, normalise
 from localsearch.core.errors import ModelUnavailable
 
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
@@ -34,7 +34,7 @@ def label_text(labels: list[str]) -> str:
     return "photo of " + ", ".join(labels) if labels else ""
 
 
-class EfficientNetLite0:
+class EfficientNetLite0(LazyModel):
     model_id = "efficientnet-lite0-imagenet"
     dim = 1280
 
@@ -66,13 +66,6 @@ class EfficientNetLite0:
         self._labels = [c.split(",")[0] for c in _meta._IMAGENET_CATEGORIES]
         self.device = device
         return model
-
-    @property
-    def model(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                self._model = self._load()
-        return self._model
 
     def embed_images(self, images: list[np.ndarray]) -> tuple[np.ndarray, list[list[str]]]:
         import torch

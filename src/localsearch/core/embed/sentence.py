@@ -10,7 +10,7 @@ import numpy as np
 
 from localsearch.core import log
 from localsearch.core.embed import numpy_bert
-from localsearch.core.embed.base import normalise
+from localsearch.core.embed.base import LazyModel, normalise
 from localsearch.core.errors import ModelUnavailable
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -48,7 +48,7 @@ def min_cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.min(np.sum(normalise(a) * normalise(b), axis=1)))
 
 
-class SentenceEmbedder:
+class SentenceEmbedder(LazyModel):
     def __init__(self, source: str | Path, model_id: str, device: str = "auto", offline: bool = True,
                  batch_size: int = 64, cache_dir: Path | None = None, allow_bf16: bool = True) -> None:
         self.source = source
@@ -86,17 +86,6 @@ class SentenceEmbedder:
             return int(json.loads((folder / "1_Pooling" / "config.json").read_text())["word_embedding_dimension"])
         except (OSError, ValueError, KeyError):
             return None
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
-    @property
-    def model(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                self._model = self._load()
-        return self._model
 
     def _load(self) -> Any:
         if self.offline:
