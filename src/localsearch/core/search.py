@@ -12,7 +12,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 
 from localsearch.core import filetypes
 from localsearch.core.store.catalog import ChunkRow
@@ -164,7 +163,3 @@ class Query:
 def candidates(k: int) -> int:
     """Per-list depth: deep enough that grouping by file still leaves k files."""
     return max(50, 5 * k)
-
-
-def normalised(v: np.ndarray) -> np.ndarray:
-    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)

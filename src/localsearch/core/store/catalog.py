@@ -158,10 +158,6 @@ class Catalog:
             c.execute("DELETE FROM collections WHERE id = ?", (col.id,))
         return col
 
-    def image_model(self, cid: int) -> str | None:
-        row = self.conn.execute("SELECT image_model_id FROM collections WHERE id = ?", (cid,)).fetchone()
-        return row[0] if row else None
-
     def set_image_model(self, cid: int, model_id: str | None) -> None:
         self.conn.execute("UPDATE collections SET image_model_id = ? WHERE id = ?", (model_id, cid))
 
@@ -170,9 +166,6 @@ class Catalog:
         self.conn.execute(
             "UPDATE collections SET model_id = ?, dim = ?, needs_reindex = 0 WHERE id = ?", (model_id, dim, cid)
         )
-
-    def mark_for_reindex(self, cid: int) -> None:
-        self.conn.execute("UPDATE collections SET needs_reindex = 1 WHERE id = ?", (cid,))
 
     def clear_vectors(self, cid: int) -> None:
         """Forget every file of a collection so the next run re-embeds all of it with the new model."""
