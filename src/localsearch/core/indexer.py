@@ -408,9 +408,8 @@ class _Run:
             # Searches keep using their copy of the old index until the new one is saved.
             self.vindex.rebuild(self.o.catalog, self.o.catalog.collection_by_id(self.col.id), persist=False)
         version = self.o.catalog.collection_by_id(self.col.id).vector_version
-        stale = [vi for vi in (self.vindex, self.ivindex) if vi is not None and
-                 (vi.dirty or (side := vi.read_sidecar()) is None or side.version != version)]
-        if stale:
+        if any(vi is not None and (vi.dirty or (side := vi.read_sidecar()) is None or side.version != version)
+               for vi in (self.vindex, self.ivindex)):
             self.save()
         self.progress.phase = "cancelled" if self.report.cancelled else "done"
         self.o.on_progress(self.progress)

@@ -60,8 +60,7 @@ class Service:
         self._image_embedder = image_embedder
         self._embedder_lock = threading.Lock()
         self.catalog = Catalog(paths.catalog)
-        self._indexes: dict[int, tuple[int, VectorIndex]] = {}
-        self._image_indexes: dict[tuple[int, str], tuple[int, VectorIndex]] = {}
+        self._indexes: dict[tuple[int, str], tuple[int, VectorIndex]] = {}  # (collection, space) -> (version, index)
         self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localsearch-keyword")
 
     def close(self) -> None:
@@ -147,7 +146,8 @@ class Service:
         col = self.catalog.remove_collection(name)
         if col.dim:
             VectorIndex(self.paths.vectors, col.id, col.dim).delete_files()
-        self._indexes.pop(col.id, None)
+        for space in ("text", "image"):
+            self._indexes.pop((col.id, space), None)
 
     # --- search -------------------------------------------------------------------------------
 
@@ -156,14 +156,15 @@ class Service:
             return self.catalog.collections()
         return [self.catalog.collection(n) for n in names]
 
-    def _vector_index(self, col: Collection) -> VectorIndex:
-        cached = self._indexes.get(col.id)
+    def _vector_index(self, col: Collection, space: str = "text", dim: int | None = None) -> VectorIndex:
+        """The collection's index for searching, reloaded (in memory only) when the catalog moved on."""
+        cached = self._indexes.get((col.id, space))
         if cached and cached[0] == col.vector_version:
             return cached[1]
-        vindex = VectorIndex(self.paths.vectors, col.id, col.dim or self.embedder.dim,
-                             compression=self.settings.vector_compression)
+        vindex = VectorIndex(self.paths.vectors, col.id, dim or col.dim or self.embedder.dim,
+                             compression=self.settings.vector_compression, space=space)
         vindex.load_or_rebuild(self.catalog, col, persist=False)
-        self._indexes[col.id] = (col.vector_version, vindex)
+        self._indexes[(col.id, space)] = (col.vector_version, vindex)
         return vindex
 
     def search(self, query: search.Query) -> SearchResult:
@@ -223,7 +224,7 @@ class Service:
             out.warnings.append("photo similarity is off in settings (image_model: none)")
             return out
         vector = model.embed_images([to_model_input(Path(image_path))])[0][0]
-        found: list[tuple[int, float]] = []
+        per_collection: list[list[tuple[int, float]]] = []
         for col in self._selected(collections):
             if col.image_model_id is None:
                 continue
@@ -231,16 +232,10 @@ class Service:
                 out.warnings.append(f"collection {col.name!r} has photo vectors of {col.image_model_id}; "
                                     "re-index it to search its photos by similarity")
                 continue
-            key = (col.id, "image")
-            cached = self._image_indexes.get(key)
-            if cached is None or cached[0] != col.vector_version:
-                vi = VectorIndex(self.paths.vectors, col.id, model.dim, space="image")
-                vi.load_or_rebuild(self.catalog, col, persist=False)
-                self._image_indexes[key] = cached = (col.vector_version, vi)
-            found.extend(cached[1].search(vector, k))
-        found.sort(key=lambda p: -p[1])
-        rows = self.catalog.photo_rows(fid for fid, _ in found[:k])
-        out.hits = [search.to_hit(score, rows[fid], []) for fid, score in found[:k] if fid in rows]
+            per_collection.append(self._vector_index(col, "image", model.dim).search(vector, k))
+        found = search.semantic_ranked(per_collection, k)
+        rows = self.catalog.photo_rows(fid for fid, _ in found)
+        out.hits = [search.to_hit(score, rows[fid], []) for fid, score in found if fid in rows]
         return out
 
     # --- status -------------------------------------------------------------------------------
