@@ -16,7 +16,7 @@ import time
 import faiss
 import numpy as np
 
-from localsearch.core.store.vectors import build, gpu_count, plan_for, recall
+from localsearch.core.store.vectors import build, gpu_count, plan_for, recall, to_gpu
 
 
 def clustered(n: int, dim: int, clusters: int, rng: np.random.Generator) -> np.ndarray:
@@ -41,6 +41,40 @@ def latencies(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarr
     return found, times
 
 
+def batch_figures(index: faiss.Index, queries: np.ndarray, size: int) -> dict[str, float]:
+    batch = np.resize(queries, (size, queries.shape[1]))
+    index.search(batch[:10], 10)  # warm
+    t0 = time.perf_counter()
+    index.search(batch, 10)
+    s = time.perf_counter() - t0
+    return {"queries": size, "s": round(s, 3), "queries_per_s": round(size / s, 1)}
+
+
+def gpu_figures(index: faiss.Index, kind: str, nprobe: int, queries: np.ndarray, truth: np.ndarray,
+                cpu_found: np.ndarray, args: argparse.Namespace, exact: faiss.Index) -> dict[str, object]:
+    """The app's own GPU clone (vectors.to_gpu), the CPU index's results as the reference."""
+    t0 = time.perf_counter()
+    gpu = to_gpu(index, kind, nprobe)
+    clone_s = time.perf_counter() - t0
+    latencies(gpu, queries[:20], 10)  # warm: first calls allocate scratch memory
+    found, times = latencies(gpu, queries, 10)
+    same = sum(len(set(a) & set(b)) for a, b in zip(found, cpu_found)) / cpu_found.size
+    out: dict[str, object] = {
+        "clone_s": round(clone_s, 2), "recall_at_10": round(recall(found, truth), 4),
+        "top10_overlap_with_cpu": round(same, 4), "query_ms": pct(times),
+    }
+    if args.batch:
+        out["batch"] = batch_figures(gpu, queries, args.batch)
+    if args.flat_baseline:
+        gexact = faiss.index_cpu_to_all_gpus(exact)
+        latencies(gexact, queries[:20], 10)
+        _, t = latencies(gexact, queries[:100], 10)
+        out["exact_flat_query_ms"] = pct(t)
+        if args.batch:
+            out["exact_flat_batch"] = batch_figures(gexact, queries, args.batch)
+    return out
+
+
 def pct(values: list[float]) -> dict[str, float]:
     qs = statistics.quantiles(values, n=100)
     return {"p50": round(qs[49], 3), "p95": round(qs[94], 3), "p99": round(qs[98], 3)}
@@ -54,6 +88,8 @@ def main() -> None:
     ap.add_argument("--clusters", type=int, default=2000)
     ap.add_argument("--compression", choices=["none", "sq8"], default="none")
     ap.add_argument("--flat-baseline", action="store_true", help="also time exact search over the same data")
+    ap.add_argument("--gpu", action="store_true", help="also clone to the GPU as the app does and time it there")
+    ap.add_argument("--batch", type=int, default=0, help="also time one batch of this many queries (throughput)")
     args = ap.parse_args()
     rng = np.random.default_rng(42)
     t0 = time.perf_counter()
@@ -90,6 +126,10 @@ def main() -> None:
         "recall_at_10": round(recall(found, truth), 4),
         "query_ms": pct(times),
     }
+    if args.batch:
+        out["batch"] = batch_figures(index, queries, args.batch)
+    if args.gpu:
+        out["gpu"] = gpu_figures(index, plan.kind, nprobe, queries, truth, found, args, exact)
     if args.flat_baseline:
         _, flat_times = latencies(exact, queries[:100], 10)
         out["exact_flat_query_ms"] = pct(flat_times)

@@ -140,5 +140,8 @@ def test_gpu_path_clones_keeps_nprobe_and_matches_cpu(monkeypatch):
     assert [cpu.search(q, 10) for q in queries] == [gpu.search(q, 10) for q in queries]
     assert calls == ["clone"] and params == {"nprobe": gpu.nprobe}
     gpu.add([10**6], [queries[0]])
-    gpu.search(queries[0], 1)
-    assert calls == ["clone", "clone"], "a change re-clones to the GPU"
+    assert gpu.search(queries[0], 1)[0][0] == 10**6, "an add reaches the GPU copy"
+    assert calls == ["clone"], "adds extend the GPU copy instead of cloning it again"
+    gpu.remove([10**6])
+    assert gpu.search(queries[0], 1)[0][0] != 10**6
+    assert calls == ["clone", "clone"], "a removal re-clones (GPU indexes cannot remove by id)"

@@ -24,6 +24,14 @@ def gpu_count() -> int:
         return 0
 
 
+def to_gpu(index: faiss.Index, kind: str, nprobe: int) -> faiss.Index:
+    """A GPU copy for search; nprobe is not part of what the cloner copies, so it is set again."""
+    gpu = faiss.index_cpu_to_all_gpus(index)
+    if kind != "flat":
+        faiss.GpuParameterSpace().set_index_parameter(gpu, "nprobe", nprobe)
+    return gpu
+
+
 def new_index(dim: int) -> faiss.Index:
     """Exact inner product on normalised vectors; IDMap2 so ids are chunk ids and remove_ids works."""
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
@@ -239,8 +247,14 @@ class VectorIndex:
     def add(self, ids: list[int], vectors: list[np.ndarray]) -> None:
         if not ids:
             return
-        self.index.add_with_ids(np.ascontiguousarray(np.stack(vectors), dtype=np.float32), np.asarray(ids, np.int64))
-        self._gpu_index = None
+        block, id_block = np.ascontiguousarray(np.stack(vectors), dtype=np.float32), np.asarray(ids, np.int64)
+        self.index.add_with_ids(block, id_block)
+        if self._gpu_index is not None:  # adds go to the GPU copy too; re-cloning 1M vectors takes seconds
+            try:
+                self._gpu_index.add_with_ids(block, id_block)
+            except RuntimeError as e:
+                log.store.info("GPU copy could not take the add (%s); re-cloning on next search", e)
+                self._gpu_index = None
         self.dirty = True
 
     def remove(self, ids: list[int]) -> None:
@@ -248,16 +262,14 @@ class VectorIndex:
             return
         # faiss' Python wrapper takes an id array here; its stubs only know the IDSelector overload.
         self.index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]
-        self._gpu_index = None
+        self._gpu_index = None  # GPU indexes cannot remove by id: the next search clones afresh
         self.dirty = True
 
     def _searchable(self) -> faiss.Index:
         if not self.use_gpu:
             return self.index
         if self._gpu_index is None:
-            self._gpu_index = faiss.index_cpu_to_all_gpus(self.index)
-            if self.kind != "flat":
-                faiss.GpuParameterSpace().set_index_parameter(self._gpu_index, "nprobe", self.nprobe)
+            self._gpu_index = to_gpu(self.index, self.kind, self.nprobe)
         return self._gpu_index
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
