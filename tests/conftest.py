@@ -19,7 +19,7 @@ def home(tmp_path: Path) -> paths_mod.Paths:
 
 @pytest.fixture
 def fast_settings() -> Settings:
-    return Settings(text_model="hashing", parse_timeout_s=30)
+    return Settings(text_model="hashing", parse_timeout_s=30, ocr=False)
 
 
 @pytest.fixture

@@ -35,3 +35,22 @@ def write_set(root: Path) -> dict[str, list[Path]]:
         im.crop((40, 30, 760, 570)).save(files[3], quality=90)
         groups[name] = files
     return groups
+
+
+def printed_text_photo(path: Path, lines: list[str], seed: int = 3) -> Path:
+    """A photographed note: paper on a textured table, slightly turned, with sensor noise, as JPEG."""
+    from PIL import ImageFont
+
+    rng = np.random.default_rng(seed)
+    table = Image.fromarray((rng.normal(110, 25, (900, 1200, 3)).clip(0, 255)).astype(np.uint8)).filter(
+        ImageFilter.GaussianBlur(3))
+    paper = Image.new("RGB", (760, 120 + 90 * len(lines)), (245, 242, 232))
+    d = ImageDraw.Draw(paper)
+    font = ImageFont.load_default(size=52)
+    for i, line in enumerate(lines):
+        d.text((50, 60 + 90 * i), line, fill=(25, 25, 30), font=font)
+    paper = paper.rotate(4, expand=True, fillcolor=(110, 110, 110))
+    table.paste(paper, (200, 120))
+    noisy = np.asarray(table, dtype=np.float32) + rng.normal(0, 6, (900, 1200, 3))
+    Image.fromarray(noisy.clip(0, 255).astype(np.uint8)).save(path, quality=85)
+    return path

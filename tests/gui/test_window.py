@@ -22,7 +22,7 @@ def make_window(qtbot, tmp_path):
     made: list[MainWindow] = []
 
     def make() -> MainWindow:
-        service = Service(paths.resolve(tmp_path / "home"), Settings(text_model="hashing"), HashingEmbedder())
+        service = Service(paths.resolve(tmp_path / "home"), Settings(text_model="hashing", ocr=False), HashingEmbedder())
         window = MainWindow(service)
         qtbot.addWidget(window)
         window.show()
@@ -287,3 +287,21 @@ def test_five_thousand_photo_results_load_thumbnails_only_for_what_is_on_screen(
     window.view.viewport().repaint()
     assert hits[-1].path in requested, "the last rows get their thumbnails once scrolled to"
     assert len(set(requested)) < 1000, "thumbnails are decoded for visible rows, not all 5,000"
+
+
+@pytest.mark.parametrize("suffix", [".heic", ".avif"])
+def test_thumbnails_of_formats_qt_cannot_read(tmp_path, suffix):
+    """HEIC (and AVIF where Qt has no plugin) are decoded by Pillow for the grid, upright and small."""
+    from PIL import Image
+
+    from localsearch.core.extract.photo import register_plugins
+    from localsearch.gui.thumbnails import THUMB_SIZE, make_thumbnail
+
+    register_plugins()
+    photo = tmp_path / f"IMG_0001{suffix}"
+    Image.new("RGB", (1200, 800), (200, 30, 30)).save(photo, quality=80)
+    image = make_thumbnail(str(photo), tmp_path / "cache")
+    assert not image.isNull()
+    assert image.width() == THUMB_SIZE and abs(image.height() - THUMB_SIZE * 2 / 3) <= 1
+    red = image.pixelColor(image.width() // 2, image.height() // 2)
+    assert red.red() > 150 and red.green() < 80

@@ -23,7 +23,7 @@ def image_model():
 
 @pytest.fixture
 def photo_service(tmp_path, image_model):
-    s = Service(paths.resolve(tmp_path / "home"), Settings(text_model="hashing"), HashingEmbedder(), image_model)
+    s = Service(paths.resolve(tmp_path / "home"), Settings(text_model="hashing", ocr=False), HashingEmbedder(), image_model)
     yield s
     s.close()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
-from localsearch.core import chunking, extract, extract_worker, log, scanner
+from localsearch.core import chunking, extract, extract_worker, log, ocr, scanner
 from localsearch.core.embed.base import Embedder
 from localsearch.core.embed.image import ImageEmbedder, label_text
 from localsearch.core.errors import ExtractionError
@@ -33,7 +33,7 @@ from localsearch.core.types import Chunk, Extracted
 @dataclass
 class Progress:
     collection: str
-    phase: str  # scanning | indexing | done | cancelled
+    phase: str  # scanning | indexing | reading text | done | cancelled
     done: int = 0
     total: int = 0
     chunks: int = 0
@@ -56,6 +56,7 @@ class Report:
     seconds: float = 0.0
     cancelled: bool = False
     reindexed_from: str | None = None
+    photos_read: int = 0  # photos whose text the OCR pass read (with or without text found)
     vector_index: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)
 
@@ -168,6 +169,71 @@ class Indexer:
             return report
         scan = scanner.scan(scope, self.settings.excludes)
         return self._run(col, scan, self.catalog.files_under(col.id, scope), report, full=False)
+
+    def read_photo_text(self, name: str, max_photos: int | None = None) -> Report:
+        """The slow second pass: OCR the photos not read since they changed, in the worker pool.
+
+        max_photos bounds one call, so a watcher can interleave it with fresh changes.
+        """
+        col = self.catalog.collection(name)
+        report = Report(collection=name)
+        if not (self.settings.ocr and ocr.available()):
+            return report
+        started = time.monotonic()
+        left = self.catalog.ocr_left(col.id)
+        if not left:
+            return report
+        vindex, _ = self._vindex(col)
+        progress = Progress(name, "reading text", total=min(left, max_photos or left))
+        pool, timeout = self.pool(), self.settings.parse_timeout_s
+        batch = 2 * self.workers
+        while not self.cancel.is_set() and report.photos_read < progress.total:
+            rows = self.catalog.ocr_todo(col.id, min(batch, progress.total - report.photos_read))
+            if not rows:
+                break
+            futures = [pool.schedule(ocr.read_text, args=(r.raw_path,), timeout=timeout) for r in rows]
+            for row, future in zip(rows, futures):
+                if self.cancel.is_set():
+                    future.cancel()  # type: ignore[no-untyped-call]
+                    continue  # not read: stays to do
+                text, state = self._read_one(row, future, timeout)
+                chunks = chunking.chunk_text(text, []) if text else []
+                vectors = self.embedder.embed_texts([c.text for c in chunks]) if chunks else None
+                result = self.catalog.add_photo_text(col.id, row, chunks, vectors, state)
+                vindex.remove(result.removed_ids)
+                vindex.add(result.added_ids, result.added_vectors)
+                report.photos_read += 1
+                report.chunks += len(result.added_ids)
+                progress.done += 1
+                progress.current = display_path(row.raw_path)
+                self.on_progress(progress)
+        if vindex.dirty:
+            vindex.save_for(self.catalog.collection_by_id(col.id))
+        report.cancelled = self.cancel.is_set()
+        report.seconds = time.monotonic() - started
+        progress.phase = "cancelled" if report.cancelled else "done"
+        self.on_progress(progress)
+        log.index.info("%s: read text in %d photos (%d passages) in %.1f s", name, report.photos_read,
+                       report.chunks, report.seconds)
+        return report
+
+    def _read_one(self, row: FileRow, future: object, timeout: float) -> tuple[str, str]:
+        """(text, state): a photo whose text cannot be read stays indexed; only its text is missing."""
+        try:
+            return str(future.result()), "done"  # type: ignore[attr-defined]
+        except FutureTimeout:
+            reason = f"reading text took longer than {timeout:.0f} s"
+        except ExtractionError as e:
+            reason = str(e)
+        except ProcessExpired as e:
+            reason = f"text recognition crashed (exit code {e.exitcode})"
+        except CancelledError:
+            reason = "cancelled"
+        except Exception as e:
+            log.extract.exception("unexpected error reading text in %s", display_path(row.raw_path))
+            reason = f"internal error: {type(e).__name__}: {e}"
+        log.extract.info("%s: no text read: %s", display_path(row.raw_path), reason)
+        return "", f"failed: {reason}"
 
     def _run(self, col: Collection, scan: scanner.ScanResult, known: dict[bytes, FileRow], report: Report,
              full: bool) -> Report:

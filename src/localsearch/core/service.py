@@ -100,13 +100,19 @@ class Service:
     # --- indexing -----------------------------------------------------------------------------
 
     def index(self, collection: str, roots: Sequence[str] = (), on_progress: "ProgressFn | None" = None,
-              cancel: threading.Event | None = None) -> "Report":
+              cancel: threading.Event | None = None, read_photo_text: bool = True) -> "Report":
+        """A full pass, then (settings.ocr) the slow pass that reads text in photos."""
         from localsearch.core.indexer import Indexer
 
         indexer = Indexer(self.catalog, self.paths.vectors, self.embedder, self.settings, on_progress, cancel,
                           image_embedder=self.image_embedder)
         try:
-            return indexer.index(collection, roots)
+            report = indexer.index(collection, roots)
+            if read_photo_text and not report.cancelled:
+                read = indexer.read_photo_text(collection)
+                report.photos_read, report.chunks = read.photos_read, report.chunks + read.chunks
+                report.cancelled = read.cancelled
+            return report
         finally:
             indexer.close()
             self._indexes.clear()

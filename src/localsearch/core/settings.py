@@ -40,6 +40,8 @@ class Settings:
     """Semantic candidates below this cosine are dropped: on MiniLM, unrelated text scores ~0-0.15."""
     vector_compression: str = "none"
     """'sq8' stores 1 byte per dimension instead of 4 (large collections; slightly lower recall)."""
+    ocr: bool = True
+    """Read text inside photos (slow: about 1 s a photo on 2 cores), after they are searchable by look."""
     embed_batch: int = 64
     commit_every_chunks: int = 512
 

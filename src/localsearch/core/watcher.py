@@ -101,6 +101,7 @@ class WatchState:
     pending: int = 0
     last_change: float | None = None
     detail: str = ""
+    text_left: int = 0  # photos whose text (OCR) is still to be read
 
 
 def _watch_limit_hit(e: OSError) -> bool:
@@ -314,6 +315,23 @@ class Watcher:
                 if not self._stop.is_set():
                     self._interrupt.clear()
 
+    def _read_photo_text(self, indexer: Indexer) -> bool:
+        """One bounded step of the slow OCR pass for the first collection that has some left."""
+        if not indexer.settings.ocr:
+            return False
+        for name in sorted(self.roots):
+            if self.is_paused(name) or self._stop.is_set():
+                continue
+            left = indexer.catalog.ocr_left(indexer.catalog.collection(name).id)
+            self.states[name].text_left = left
+            if left:
+                self._publish()
+                step = 2 * indexer.workers
+                self._pass(indexer, name, lambda: indexer.read_photo_text(name, max_photos=step))
+                self.states[name].text_left = max(0, left - step)
+                return True
+        return False
+
     def _work(self) -> None:
         indexer: Indexer | None = None
         catalog: Catalog | None = None
@@ -338,6 +356,8 @@ class Watcher:
                 self._publish()
                 if pending == 0 and not self._requested:
                     indexer.save_dirty()  # quiet now: let searches in other processes load, not rebuild
+                    if self._read_photo_text(indexer):
+                        continue  # a short step; fresh changes come first
                     self._idle.set()
                 batch = self.queue.take(timeout=0.5)
                 if batch:

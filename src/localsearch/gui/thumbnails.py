@@ -33,7 +33,9 @@ def make_thumbnail(path: str, cache_dir: Path) -> QImage:
         reader.setScaledSize(size.scaled(QSize(THUMB_SIZE, THUMB_SIZE), _keep_aspect()))
     image = reader.read()
     if image.isNull():
-        return image
+        image = _decode_with_pillow(path)  # HEIC, AVIF: formats Qt's plugins may lack
+        if image.isNull():
+            return image
     if max(image.width(), image.height()) > THUMB_SIZE:
         image = image.scaled(THUMB_SIZE, THUMB_SIZE, _keep_aspect())
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -41,6 +43,17 @@ def make_thumbnail(path: str, cache_dir: Path) -> QImage:
     if image.save(str(tmp), "PNG"):
         os.replace(tmp, cached)
     return image
+
+
+def _decode_with_pillow(path: str) -> QImage:
+    from localsearch.core.extract.photo import decode_fitting
+
+    try:
+        rgb = decode_fitting(path, THUMB_SIZE)
+    except Exception:  # unreadable: the view shows its type badge instead
+        return QImage()
+    h, w, _ = rgb.shape
+    return QImage(rgb.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
 def _keep_aspect():  # type: ignore[no-untyped-def]

@@ -16,10 +16,41 @@ SIDE = 224
 MAX_PIXELS = 200_000_000  # ~ a 14k x 14k panorama; past this, decoding alone could take GBs
 
 
+_plugins_registered = False
+
+
+def register_plugins() -> None:
+    """HEIC/HEIF (iPhone photos) through pillow-heif; AVIF, WebP and the rest are Pillow's own."""
+    global _plugins_registered
+    if not _plugins_registered:
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        except ImportError:  # HEIC files then fail per file as unreadable, the rest works
+            pass
+        _plugins_registered = True
+
+
+def decode_fitting(path: str | Path, side: int) -> np.ndarray:
+    """RGB uint8, upright, fitting in side x side: for thumbnails of formats Qt cannot read."""
+    from PIL import Image, ImageOps
+
+    register_plugins()
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    with Image.open(path) as source:
+        source.draft("RGB", (side, side))
+        source.seek(0)
+        image = ImageOps.exif_transpose(source).convert("RGB")
+        image.thumbnail((side, side), Image.Resampling.LANCZOS)
+        return np.asarray(image, dtype=np.uint8).copy()
+
+
 def to_model_input(path: Path) -> np.ndarray:
     """(224, 224, 3) uint8: resized (short side 256) and centre-cropped, as ImageNet models expect."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    register_plugins()
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(path) as source:

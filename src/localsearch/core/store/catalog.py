@@ -252,7 +252,7 @@ class Catalog:
                         out.removed_image_ids.append(fid)
                     c.execute(
                         "UPDATE files SET size = ?, mtime_ns = ?, hash = ?, kind = ?, status = ?, error = ?,"
-                        " indexed_at = ? WHERE id = ?",
+                        " indexed_at = ?, ocr = NULL WHERE id = ?",
                         (r.size, r.mtime_ns, r.hash, r.kind, status, r.error, now, fid),
                     )
                 else:
@@ -280,6 +280,45 @@ class Catalog:
                     if vec is not None:
                         out.added_ids.append(int(cur.lastrowid or 0))
                         out.added_vectors.append(vec)
+            c.execute("UPDATE collections SET vector_version = vector_version + 1 WHERE id = ?", (cid,))
+        return out
+
+    # --- text in photos (OCR) ------------------------------------------------------------------
+
+    def ocr_todo(self, cid: int, limit: int) -> list[FileRow]:
+        """Photos whose text has not been read since they last changed, oldest first."""
+        rows = self.conn.execute(
+            "SELECT id, raw_path, size, mtime_ns, hash, status FROM files WHERE collection_id = ? AND kind = 'photo'"
+            " AND status = 'ok' AND ocr IS NULL ORDER BY id LIMIT ?", (cid, limit))
+        return [FileRow(r[0], bytes(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+
+    def ocr_left(self, cid: int) -> int:
+        return int(self.conn.execute(
+            "SELECT count(*) FROM files WHERE collection_id = ? AND kind = 'photo' AND status = 'ok' AND ocr IS NULL",
+            (cid,)).fetchone()[0])
+
+    def add_photo_text(self, cid: int, row: FileRow, chunks: list[Chunk], vectors: np.ndarray | None,
+                       state: str) -> CommitResult:
+        """The photo's read text as passages after its first (name and labels), if the file is still
+        the one that was read; otherwise nothing (the indexer re-reads it when it re-indexes it)."""
+        out = CommitResult()
+        with self.transaction() as c:
+            now = c.execute("SELECT size, mtime_ns, ocr FROM files WHERE id = ?", (row.id,)).fetchone()
+            if now is None or (now[0], now[1]) != (row.size, row.mtime_ns) or now[2] is not None:
+                return out
+            old = [int(r[0]) for r in c.execute("SELECT id FROM chunks WHERE file_id = ? AND ord > 0", (row.id,))]
+            c.execute("DELETE FROM chunks WHERE file_id = ? AND ord > 0", (row.id,))
+            out.removed_ids.extend(old)
+            for i, ch in enumerate(chunks):
+                vec = vectors[i] if vectors is not None else None
+                cur = c.execute(
+                    "INSERT INTO chunks(file_id, ord, start, end, page, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (row.id, i + 1, ch.start, ch.end, ch.page, ch.text,
+                     None if vec is None else np.ascontiguousarray(vec, dtype=np.float32).tobytes()))
+                if vec is not None:
+                    out.added_ids.append(int(cur.lastrowid or 0))
+                    out.added_vectors.append(vec)
+            c.execute("UPDATE files SET ocr = ? WHERE id = ?", (state, row.id))
             c.execute("UPDATE collections SET vector_version = vector_version + 1 WHERE id = ?", (cid,))
         return out
 

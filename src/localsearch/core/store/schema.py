@@ -69,6 +69,11 @@ MIGRATIONS: list[str] = [
         vector BLOB NOT NULL
     );
     """,
+    # 3: text read from photos (OCR), a slow second pass: NULL = not read yet, else 'done' or 'failed: why'.
+    """
+    ALTER TABLE files ADD COLUMN ocr TEXT;
+    CREATE INDEX files_ocr_todo ON files(collection_id, kind) WHERE ocr IS NULL AND status = 'ok';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

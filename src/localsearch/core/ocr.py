@@ -1,0 +1,78 @@
+"""Text inside photos (signs, receipts, screenshots, scanned pages) through RapidOCR.
+
+Runs in the extraction worker processes, one image at a time, after the fast pass: photos are
+searchable by look-alike and labels first, then by their text. RapidOCR's models (PP-OCR detection,
+direction and recognition, Chinese + English) ship inside its wheel; nothing is downloaded.
+"""
+
+import os
+from typing import Any
+
+import numpy as np
+
+from localsearch.core.errors import ExtractionError, UnsupportedFile, from_os_error
+
+MAX_SIDE = 2000  # RapidOCR's own working size; decoding larger only costs memory
+MIN_SCORE = 0.6  # recognition confidence below which a line is more likely noise than text
+
+_engine: Any = None
+
+
+def available() -> bool:
+    try:
+        import rapidocr  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def engine() -> Any:
+    """One engine per worker process; single-threaded, as the workers already run side by side."""
+    global _engine
+    if _engine is None:
+        from rapidocr import RapidOCR
+
+        _engine = RapidOCR(params={
+            "Global.log_level": "error",
+            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        })
+    return _engine
+
+
+def load_upright(raw_path: bytes) -> np.ndarray:
+    """RGB, EXIF orientation applied (OCR reads rotated text poorly), at most MAX_SIDE on a side."""
+    from PIL import Image, UnidentifiedImageError
+
+    from localsearch.core.extract.photo import decode_fitting
+
+    try:
+        return decode_fitting(os.fsdecode(raw_path), MAX_SIDE)
+    except (FileNotFoundError, PermissionError) as e:
+        raise from_os_error(e) from e
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+        raise UnsupportedFile(f"cannot read the image for text ({type(e).__name__}: {e})") from e
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+
+
+def lines_of(result: Any) -> list[str]:
+    """Confident lines, and only if some line holds a word: texture read as '0', 'O' or '0000' is
+    noise, and as a passage it would match unrelated queries."""
+    texts = getattr(result, "txts", None) or ()
+    scores = getattr(result, "scores", None) or ()
+    lines = [t.strip() for t, s in zip(texts, scores) if s >= MIN_SCORE and sum(c.isalnum() for c in t) >= 2]
+    wordy = any(len(w) >= 3 and w.isalpha() or any(_is_cjk(c) for c in w) for t in lines for w in t.split())
+    return lines if wordy else []
+
+
+def read_text(raw_path: bytes) -> str:
+    """The photo's text, one detected line per line, top to bottom; '' when it holds none."""
+    image = load_upright(raw_path)
+    try:
+        result = engine()(image)
+    except Exception as e:  # the engine's own failures (odd shapes, onnxruntime errors) stay per-file
+        raise ExtractionError(f"text recognition failed ({type(e).__name__}: {e})") from e
+    return "\n".join(lines_of(result))

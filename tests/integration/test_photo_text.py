@@ -1,0 +1,132 @@
+"""Text in photos (OCR, the slow second pass) and the photo formats beyond Pillow's classics."""
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from localsearch.core import paths
+from localsearch.core.embed.hashing import HashingEmbedder
+from localsearch.core.embed.image import EfficientNetLite0
+from localsearch.core.extract.photo import decode_fitting, register_plugins, to_model_input
+from localsearch.core.search import Query
+from localsearch.core.service import Service
+from localsearch.core.settings import Settings
+from tests import photogen
+from tests.integration.test_watcher import eventually
+from tests.unit.test_indexer import assert_consistent
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def image_model():
+    return EfficientNetLite0("cpu")
+
+
+@pytest.fixture
+def ocr_service(tmp_path, image_model):
+    s = Service(paths.resolve(tmp_path / "home"), Settings(text_model="hashing", ocr=True), HashingEmbedder(),
+                image_model)
+    yield s
+    s.close()
+
+
+def found(service: Service, words: str) -> list[str]:
+    return [Path(h.path).name for h in service.search(Query(words, k=5)).hits]
+
+
+def test_read_text_follows_edits_and_survives_moves(ocr_service, tmp_path):
+    root = tmp_path / "photos"
+    root.mkdir()
+    photogen.printed_text_photo(root / "IMG_1.jpg", ["ACME HARDWARE STORE", "Hammer 24.99"])
+    photogen.write_set(root)  # photos without text, read too
+    report = ocr_service.index("photos", [str(root)])
+    assert report.photos_read == 17 and report.failed == 0
+    assert found(ocr_service, "hardware")[:1] == ["IMG_1.jpg"]
+    cid = ocr_service.catalog.collection("photos").id
+    assert ocr_service.catalog.ocr_left(cid) == 0
+
+    (root / "IMG_1.jpg").rename(root / "receipt.jpg")
+    report = ocr_service.index("photos")
+    assert report.moved == 1 and report.photos_read == 0, "a move keeps the text read, no second read"
+    assert found(ocr_service, "hardware")[:1] == ["receipt.jpg"]
+
+    photogen.printed_text_photo(root / "receipt.jpg", ["GREEN GARDEN CENTRE", "Tulips 3.50"], seed=5)
+    report = ocr_service.index("photos")
+    assert report.updated == 1 and report.photos_read == 1
+    assert found(ocr_service, "garden")[:1] == ["receipt.jpg"]
+    assert "receipt.jpg" not in found(ocr_service, "hardware"), "the old text is gone with the old photo"
+    assert_consistent(ocr_service, "photos")
+
+
+def test_photos_are_searchable_before_their_text_is_read(ocr_service, tmp_path):
+    root = tmp_path / "p"
+    root.mkdir()
+    photogen.printed_text_photo(root / "note.jpg", ["PASSPORT RENEWAL FORM"])
+    report = ocr_service.index("p", [str(root)], read_photo_text=False)
+    assert report.photos_read == 0
+    cid = ocr_service.catalog.collection("p").id
+    assert ocr_service.catalog.ocr_left(cid) == 1
+    assert found(ocr_service, "note")[:1] == ["note.jpg"], "found by name (and labels) at once"
+    assert found(ocr_service, "passport") == []
+    w = ocr_service.watcher(["p"]).start()
+    try:
+        eventually(lambda: found(ocr_service, "passport")[:1] == ["note.jpg"], timeout=60)
+        assert w.wait_idle(30)
+        assert w.states["p"].text_left == 0
+    finally:
+        w.stop()
+
+
+def test_no_ocr_setting_reads_nothing(tmp_path, image_model):
+    s = Service(paths.resolve(tmp_path / "home"), Settings(text_model="hashing", ocr=False), HashingEmbedder(),
+                image_model)
+    root = tmp_path / "p"
+    root.mkdir()
+    photogen.printed_text_photo(root / "note.jpg", ["PASSPORT RENEWAL FORM"])
+    assert s.index("p", [str(root)]).photos_read == 0
+    assert found(s, "passport") == []
+    s.apply_settings(dataclasses.replace(s.settings, ocr=True))
+    assert s.index("p").photos_read == 1, "turning it on reads what was skipped"
+    assert found(s, "passport") == ["note.jpg"]
+    s.close()
+
+
+@pytest.mark.parametrize("suffix", [".heic", ".avif"])
+def test_heic_and_avif_photos_are_decoded_indexed_and_matched(tmp_path, image_model, suffix):
+    register_plugins()  # to write HEIC here; the indexer's workers register it themselves
+    root = tmp_path / "p"
+    root.mkdir()
+    originals = photogen.originals()
+    for name, im in originals.items():
+        im.save(root / f"{name}{suffix}", quality=80)
+        im.resize((400, 300)).save(root / f"{name}-small.jpg", quality=90)
+    sample = root / f"rings{suffix}"
+    assert to_model_input(sample).shape == (224, 224, 3)
+    assert decode_fitting(sample, 256).shape[1] == 256
+    s = Service(paths.resolve(tmp_path / "home"), Settings(text_model="hashing", ocr=False), HashingEmbedder(),
+                image_model)
+    report = s.index("p", [str(root)])
+    assert report.failed == 0, report.errors
+    hits = s.similar(str(sample), k=2).hits
+    assert [Path(h.path).name for h in hits] == [sample.name, "rings-small.jpg"]
+    s.close()
+
+
+def test_an_exif_rotated_photo_is_read_upright(tmp_path):
+    """A phone stores pixels sideways plus an orientation tag; OCR must read them turned back."""
+    from localsearch.core import ocr
+
+    photo = photogen.printed_text_photo(tmp_path / "upright.jpg", ["INVOICE NUMBER 4711"])
+    with Image.open(photo) as im:
+        exif = im.getexif()
+        exif[0x0112] = 6  # "rotate 90 CW to view"
+        im.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "sideways.jpg", exif=exif, quality=90)
+    upright = ocr.load_upright(os.fsencode(tmp_path / "sideways.jpg"))
+    assert upright.shape[1] > upright.shape[0], "landscape again, as taken"
+    assert "INVOICE" in ocr.read_text(os.fsencode(tmp_path / "sideways.jpg")).upper()
+    assert np.asarray(upright).dtype == np.uint8
