@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     ix.add_argument("folders", nargs="*", help="folders to add to the collection (none: re-index its folders)")
     ix.add_argument("-c", "--collection", help="collection name (default: the folder's name)")
     ix.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ix.add_argument("--no-photo-text", action="store_true",
+                    help="skip reading text in photos this time (the window's watcher reads it later)")
 
     se = sub.add_parser("search", help="search by meaning and by words, or by a photo")
     se.add_argument("query", nargs="?", help="words to search for")
@@ -74,7 +76,9 @@ class ProgressBar:
         if not self.enabled:
             return
         now = time.monotonic()
-        if p.phase == "indexing" and now - self.last < 0.1 and p.done < p.total:
+        if p.phase == "reading text" and p.done == 0:
+            self.started = now  # a second phase: its own rate and ETA
+        if p.phase in ("indexing", "reading text") and now - self.last < 0.1 and p.done < p.total:
             return
         self.last = now
         if p.phase == "scanning":
@@ -84,8 +88,11 @@ class ProgressBar:
             bar = "█" * int(frac * 30) + "·" * (30 - int(frac * 30))
             rate = p.done / max(now - self.started, 1e-6)
             eta = (p.total - p.done) / rate if rate > 0 and p.done < p.total else 0
-            line = (f"{p.collection} {bar} {p.done}/{p.total} files, {p.chunks} chunks, "
-                    f"{p.failures} failed, ETA {eta:.0f}s")
+            if p.phase == "reading text":
+                line = f"{p.collection} {bar} reading text in photos {p.done}/{p.total}, ETA {eta:.0f}s"
+            else:
+                line = (f"{p.collection} {bar} {p.done}/{p.total} files, {p.chunks} chunks, "
+                        f"{p.failures} failed, ETA {eta:.0f}s")
         sys.stderr.write("\r" + line[:150].ljust(100))
         if p.phase in ("done", "cancelled"):
             sys.stderr.write("\n")
@@ -120,7 +127,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         bar = ProgressBar(enabled=not args.no_progress and sys.stderr.isatty())
-        report = service.index(name, folders, on_progress=bar, cancel=cancel)
+        report = service.index(name, folders, on_progress=bar, cancel=cancel,
+                               read_photo_text=not args.no_photo_text)
     finally:
         signal.signal(signal.SIGINT, previous)
         service.close()
@@ -130,6 +138,8 @@ def cmd_index(args: argparse.Namespace) -> int:
           f"{report.moved} moved, {report.removed} removed, {report.unchanged} unchanged, "
           f"{report.retried} earlier failures retried, "
           f"{report.failed} failed; {report.chunks} chunks embedded in {report.seconds:.1f} s")
+    if report.photos_read:
+        print(f"text read in {report.photos_read} photos")
     for path, reason in report.errors[:20]:
         print(f"  failed: {path}: {reason}")
     if len(report.errors) > 20:

@@ -305,3 +305,26 @@ def test_thumbnails_of_formats_qt_cannot_read(tmp_path, suffix):
     assert image.width() == THUMB_SIZE and abs(image.height() - THUMB_SIZE * 2 / 3) <= 1
     red = image.pixelColor(image.width() // 2, image.height() // 2)
     assert red.red() > 150 and red.green() < 80
+
+
+def test_settings_dialog_sets_the_photo_model_and_text_reading(qtbot):
+    from localsearch.gui.dialogs import SettingsDialog
+
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    assert dialog.image_model.currentText() == "default" and dialog.ocr.isChecked()
+    dialog.image_model.setCurrentText("/models/my-clip")
+    dialog.ocr.setChecked(False)
+    chosen = dialog.result_settings()
+    assert chosen.image_model == "/models/my-clip" and chosen.ocr is False
+    assert chosen.text_model == Settings().text_model, "the rest is kept"
+
+
+def test_sidebar_says_when_text_in_photos_is_being_read():
+    from localsearch.core.indexer import Progress
+    from localsearch.core.watcher import WatchState
+    from localsearch.gui.main_window import state_text
+
+    assert state_text(WatchState("p", mode="watching", text_left=42), None, 0) == "reading text in photos (42 left)"
+    assert state_text(WatchState("p", mode="watching"), None, 1) == "watching · 1 failed"
+    assert state_text(None, Progress("p", "reading text", done=3, total=10), 0) == "reading text in photos (7 left)"

@@ -185,6 +185,7 @@ class Indexer:
             return report
         vindex, _ = self._vindex(col)
         progress = Progress(name, "reading text", total=min(left, max_photos or left))
+        self.on_progress(progress)
         pool, timeout = self.pool(), self.settings.parse_timeout_s
         batch = 2 * self.workers
         while not self.cancel.is_set() and report.photos_read < progress.total:

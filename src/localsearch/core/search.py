@@ -64,7 +64,8 @@ def coverage(text: str, terms: Sequence[str], pattern: re.Pattern[str] | None = 
 
 
 def weighted_rrf(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[int, float]],
-                 texts: dict[int, str], terms: Sequence[str], k: int = RRF_K) -> dict[int, float]:
+                 texts: dict[int, str], terms: Sequence[str], k: int = RRF_K,
+                 photos: Sequence[tuple[int, float]] = ()) -> dict[int, float]:
     """RRF where each list's vote is scaled by how strong the match is (term coverage; cosine).
 
     Plain RRF gives a stray one-word keyword match the same vote as an exact id, and a weak vector
@@ -76,6 +77,11 @@ def weighted_rrf(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[
         fused[cid] = fused.get(cid, 0.0) + coverage(texts.get(cid, ""), terms, pattern) / (k + rank)
     for rank, (cid, cos) in enumerate(semantic, start=1):
         fused[cid] = fused.get(cid, 0.0) + max(cos, 0.0) / (k + rank)
+    # Text-to-photo cosines of CLIP models sit in a narrow band (~0.15-0.35) unlike text-to-text
+    # ones, so a photo's vote is its cosine relative to the best photo of this query.
+    best = max((cos for _, cos in photos), default=0.0)
+    for rank, (cid, cos) in enumerate(photos, start=1):
+        fused[cid] = fused.get(cid, 0.0) + (max(cos, 0.0) / best if best > 0 else 0.0) / (k + rank)
     return fused
 
 

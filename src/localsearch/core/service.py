@@ -78,10 +78,11 @@ class Service:
     def image_embedder(self) -> "ImageEmbedder | None":
         """The photo model (loaded on first use), or None when photos are indexed by name only."""
         with self._embedder_lock:
-            if self._image_embedder is None and self.settings.image_model == "default":
-                from localsearch.core.embed.image import EfficientNetLite0
+            if self._image_embedder is None:
+                from localsearch.core.embed import image
 
-                self._image_embedder = EfficientNetLite0(self.settings.device)
+                self._image_embedder = image.create(self.settings.image_model, self.settings.device,
+                                                    self.paths.cache / "models")
             return self._image_embedder
 
     def apply_settings(self, settings: Settings) -> None:
@@ -89,6 +90,10 @@ class Service:
         if settings.text_model != self.settings.text_model or settings.device != self.settings.device:
             with self._embedder_lock:
                 self._embedder = None
+            self._indexes.clear()
+        if settings.image_model != self.settings.image_model or settings.device != self.settings.device:
+            with self._embedder_lock:
+                self._image_embedder = None
             self._indexes.clear()
         self.settings = settings
 
@@ -173,6 +178,22 @@ class Service:
         self._indexes[(col.id, space)] = (col.vector_version, vindex)
         return vindex
 
+    def _photos_for_words(self, query: search.Query, cols: list[Collection], depth: int) -> list[tuple[int, float]]:
+        """With a CLIP model: the query's words in the photo space -> (each photo's first passage, cosine)."""
+        if query.kind == "document" or self.settings.image_model in ("", "none", "default"):
+            return []
+        model = self.image_embedder
+        if model is None or not hasattr(model, "embed_text_query"):
+            return []
+        matching = [c for c in cols if c.image_model_id == model.model_id]
+        if not matching:
+            return []
+        vector = model.embed_text_query(query.text)
+        found = search.semantic_ranked([self._vector_index(c, "image", model.dim).search(vector, depth)
+                                        for c in matching], depth)
+        first = self.catalog.photo_rows(fid for fid, _ in found)
+        return [(first[fid].id, cos) for fid, cos in found if fid in first]
+
     def search(self, query: search.Query) -> SearchResult:
         _single_threaded_search()
         cols = self._selected(query.collections)
@@ -206,11 +227,13 @@ class Service:
                     with ThreadPoolExecutor(max_workers=min(len(indexes), os.cpu_count() or 2)) as pool:
                         per_collection = list(pool.map(lambda vi: vi.search(qvec, depth), indexes))
                 semantic = search.semantic_ranked(per_collection, depth, self.settings.min_similarity)
+            photos = self._photos_for_words(query, cols, depth)
         finally:
             keyword = keyword_future.result()
-        rows = self.catalog.chunk_rows({cid for cid, _ in keyword} | {cid for cid, _ in semantic})
+        rows = self.catalog.chunk_rows({cid for cid, _ in keyword} | {cid for cid, _ in semantic}
+                                       | {cid for cid, _ in photos})
         texts = {cid: f"{r.text} {r.path}" for cid, r in rows.items()}  # FTS matches names too
-        fused = search.weighted_rrf(keyword, semantic, texts, search.keyword_terms(query.text))
+        fused = search.weighted_rrf(keyword, semantic, texts, search.keyword_terms(query.text), photos=photos)
         rows = {cid: r for cid, r in rows.items() if query.accepts(r)}
         terms = search.keyword_terms(query.text)  # highlight what matters, not "the" or "how"
         pattern = search.term_pattern(terms)

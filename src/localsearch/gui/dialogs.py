@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHeaderView,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHeaderView,
                                QLabel, QPlainTextEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
@@ -20,6 +20,15 @@ class SettingsDialog(QDialog):
         self.model.setCurrentText(settings.text_model)
         self.model.setToolTip("'default' is the built-in offline model (all-MiniLM-L6-v2). Or type a local "
                               "sentence-transformers folder, or a model name to download.")
+        self.image_model = QComboBox()
+        self.image_model.setEditable(True)
+        self.image_model.addItems(["default", "none", "sentence-transformers/clip-ViT-B-32"])
+        self.image_model.setCurrentText(settings.image_model)
+        self.image_model.setToolTip("'default' is the built-in offline photo model (EfficientNet-Lite0: look-alikes, "
+                                    "and words through its labels). A CLIP model (a local folder, or a name to "
+                                    "download) lets words find photos directly. 'none' indexes photos by name.")
+        self.ocr = QCheckBox("Read text in photos (slow; runs after photos are searchable)")
+        self.ocr.setChecked(settings.ocr)
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
         self.device.setCurrentText(settings.device)
@@ -31,11 +40,13 @@ class SettingsDialog(QDialog):
         self.excludes.setPlaceholderText("one name pattern per line, e.g. node_modules or *.log")
         form = QFormLayout()
         form.addRow("Text model", self.model)
+        form.addRow("Photo model", self.image_model)
+        form.addRow("", self.ocr)
         form.addRow("Device", self.device)
         form.addRow("Largest file to read", self.max_mb)
         form.addRow("Skip files and folders named", self.excludes)
-        note = QLabel("Changing the text model re-indexes every collection; searches keep working by keywords "
-                      "meanwhile.")
+        note = QLabel("Changing the text or photo model re-indexes every collection; searches keep working by "
+                      "keywords meanwhile.")
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -49,6 +60,8 @@ class SettingsDialog(QDialog):
     def result_settings(self) -> Settings:
         excludes = [line.strip() for line in self.excludes.toPlainText().splitlines() if line.strip()]
         return dataclasses.replace(self.original, text_model=self.model.currentText().strip() or DEFAULT_TEXT_MODEL,
+                                   image_model=self.image_model.currentText().strip() or "default",
+                                   ocr=self.ocr.isChecked(),
                                    device=self.device.currentText(), max_file_mb=self.max_mb.value(),
                                    excludes=excludes)
 

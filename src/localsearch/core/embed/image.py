@@ -30,6 +30,34 @@ class ImageEmbedder(Protocol):
         ...
 
 
+class JointImageText(ImageEmbedder, Protocol):
+    """An image model whose space also holds text (CLIP): words find photos without labels."""
+
+    def embed_text_query(self, text: str) -> np.ndarray: ...
+
+
+def create(name: str, device: str = "auto", cache_dir: Any = None) -> "ImageEmbedder | None":
+    """settings.image_model -> its embedder: 'default' (packaged, offline), 'none', or a CLIP model."""
+    if name in ("", "none"):
+        return None
+    if name == "default":
+        return EfficientNetLite0(device)
+    from localsearch.core.embed.clip import ClipEmbedder
+
+    return ClipEmbedder(name, device, cache_dir)
+
+
+def image_model_id_for(name: str) -> str | None:
+    """The id a collection records, known without loading anything."""
+    if name in ("", "none"):
+        return None
+    if name == "default":
+        return EfficientNetLite0.model_id
+    from localsearch.core.embed.clip import model_id_for
+
+    return model_id_for(name)
+
+
 def label_text(labels: list[str]) -> str:
     return "photo of " + ", ".join(labels) if labels else ""
 
