@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     se = sub.add_parser("search", help="search by meaning and by words, or by a photo")
     se.add_argument("query", nargs="?", help="words to search for")
     se.add_argument("--image", metavar="PATH", help="find photos that look like this one")
+    se.add_argument("--exclude-self", action="store_true", help="with --image: leave the photo itself out")
     se.add_argument("-k", type=int, default=10, help="number of files to return (default 10)")
     se.add_argument("-c", "--collection", action="append", help="search only this collection (repeatable)")
     se.add_argument("--kind", choices=["document", "photo"], help="only documents or only photos")
@@ -158,7 +159,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     service = _service(args)
     try:
         if args.image:
-            result = service.similar(args.image, k=args.k, collections=args.collection)
+            result = service.similar(args.image, k=args.k, collections=args.collection,
+                                     exclude_self=args.exclude_self)
         else:
             result = service.search(Query(args.query, k=args.k, collections=args.collection, kind=args.kind,
                                           file_type=args.file_type, modified_after=_date(args.since),

@@ -145,3 +145,21 @@ def test_unreadable_file_is_reported_by_status(tmp_path):
     run_cli(home, "index", str(root), "-c", "d")
     st = json.loads(run_cli(home, "status", "--json").stdout)
     assert st["collections"][0]["failures"] == [{"path": str(secret), "reason": "permission denied"}]
+
+
+@pytest.mark.slow
+def test_photo_query_from_the_command_line(tmp_path):
+    from tests import photogen
+
+    home = tmp_path / "home"
+    use_fake_model(home, ocr=False)
+    groups = photogen.write_set(tmp_path / "photos")
+    run_cli(home, "index", str(tmp_path / "photos"), "--collection", "photos")
+    query = groups["rings"][1]
+    hits = json.loads(run_cli(home, "search", "--image", str(query), "--json", "-k", "4").stdout)
+    assert hits[0]["path"] == str(query) and hits[0]["score"] > 0.999 and hits[0]["kind"] == "photo"
+    assert {h["path"] for h in hits} == {str(p) for p in groups["rings"]}
+    others = json.loads(run_cli(home, "search", "--image", str(query), "--json", "-k", "3", "--exclude-self").stdout)
+    assert {h["path"] for h in others} == {str(p) for p in groups["rings"]} - {str(query)}
+    photos_only = json.loads(run_cli(home, "search", "rings", "--kind", "photo", "--json").stdout)
+    assert photos_only and all(h["kind"] == "photo" for h in photos_only)

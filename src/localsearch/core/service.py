@@ -243,8 +243,10 @@ class Service:
                          len(semantic), len(out.hits))
         return out
 
-    def similar(self, image_path: str, k: int = 20, collections: Sequence[str] | None = None) -> SearchResult:
-        """Photos that look like the one at image_path (itself first, score 1.0, if it is indexed)."""
+    def similar(self, image_path: str, k: int = 20, collections: Sequence[str] | None = None,
+                exclude_self: bool = False) -> SearchResult:
+        """Photos that look like the one at image_path (itself first, score 1.0, if it is indexed,
+        unless exclude_self)."""
         from localsearch.core.extract.photo import to_model_input
 
         out = SearchResult(hits=[])
@@ -261,10 +263,12 @@ class Service:
                 out.warnings.append(f"collection {col.name!r} has photo vectors of {col.image_model_id}; "
                                     "re-index it to search its photos by similarity")
                 continue
-            per_collection.append(self._vector_index(col, "image", model.dim).search(vector, k))
-        found = search.semantic_ranked(per_collection, k)
+            per_collection.append(self._vector_index(col, "image", model.dim).search(vector, k + 1))
+        found = search.semantic_ranked(per_collection, k + 1)
         rows = self.catalog.photo_rows(fid for fid, _ in found)
-        out.hits = [search.to_hit(score, rows[fid], []) for fid, score in found if fid in rows]
+        itself = os.path.realpath(image_path)
+        out.hits = [search.to_hit(score, rows[fid], []) for fid, score in found
+                    if fid in rows and not (exclude_self and os.path.realpath(rows[fid].path) == itself)][:k]
         return out
 
     # --- status -------------------------------------------------------------------------------

