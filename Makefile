@@ -25,6 +25,8 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/gui_latency.py --home bench/out/home
 	$(BIN)/python bench/fusion_eval.py
 	$(BIN)/python bench/watch_storm.py
+	$(BIN)/python bench/photo_throughput.py --photos 1000 --ocr-sample 100
+	$(BIN)/python bench/embed_throughput.py --device cpu
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -62,6 +62,7 @@ class SentenceEmbedder(LazyModel):
         self.device = "cpu"
         self._model: Any = None
         self._fast_query: numpy_bert.NumpyBert | None = None
+        self._fast_ok: bool | None = None
         self._lock = threading.Lock()
         self._dim = self._dim_from_folder()
 
@@ -140,8 +141,10 @@ class SentenceEmbedder(LazyModel):
         return normalise(self._encode(self.model, texts, self.bf16))
 
     def fast_query_available(self) -> bool:
-        folder = self._folder()
-        return folder is not None and numpy_bert.supported(folder)
+        if self._fast_ok is None:  # three JSON reads: once, not per query
+            folder = self._folder()
+            self._fast_ok = folder is not None and numpy_bert.supported(folder)
+        return self._fast_ok
 
     def embed_query(self, text: str) -> np.ndarray:
         """With the model not loaded, a numpy BERT answers without importing torch (see numpy_bert)."""
