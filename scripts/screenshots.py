@@ -44,6 +44,9 @@ def main(out: Path) -> None:
         p.end()
         image.save(str(photos / name))
 
+    from tests import photogen
+
+    photogen.printed_text_photo(photos / "IMG_2041.jpg", ["ACME HARDWARE STORE", "2x Hammer   24.99", "Total  49.98"])
     service = Service(paths.resolve(tmp / "home"))
     window = MainWindow(service)
     window.resize(1200, 760)
@@ -82,6 +85,22 @@ def main(out: Path) -> None:
     window.search.setText("sunset")
     pump(lambda: bool(done) and len(window.model._pixmaps) >= 4, timeout=30)
     shot("3-photo-grid.png")
+    done.clear()
+    window.kind.setCurrentText("Documents and photos")
+    window.search.setText("receipt from the hardware store")
+    pump(lambda: bool(done))
+    window.view.setCurrentIndex(window.model.index(0))
+    shot("6-text-in-photo.png")
+    from localsearch.gui.dialogs import SettingsDialog
+
+    dialog = SettingsDialog(service.settings, window)
+    dialog.show()
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.02)
+    dialog.grab().save(str(out / "7-settings.png"))
+    print(out / "7-settings.png")
+    dialog.close()
     dark = QPalette()
     for role, color in ((QPalette.ColorRole.Window, "#1f2226"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
                         (QPalette.ColorRole.Base, "#15171a"), (QPalette.ColorRole.AlternateBase, "#262a2f"),

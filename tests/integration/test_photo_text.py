@@ -15,6 +15,7 @@ from localsearch.core.extract.photo import decode_fitting, register_plugins, to_
 from localsearch.core.search import Query
 from localsearch.core.service import Service
 from localsearch.core.settings import Settings
+from localsearch.core.store.vectors import VectorIndex
 from tests import photogen
 from tests.integration.test_watcher import eventually
 from tests.unit.test_indexer import assert_consistent
@@ -47,8 +48,12 @@ def test_read_text_follows_edits_and_survives_moves(ocr_service, tmp_path):
     report = ocr_service.index("photos", [str(root)])
     assert report.photos_read == 17 and report.failed == 0
     assert found(ocr_service, "hardware")[:1] == ["IMG_1.jpg"]
-    cid = ocr_service.catalog.collection("photos").id
+    col = ocr_service.catalog.collection("photos")
+    cid = col.id
     assert ocr_service.catalog.ocr_left(cid) == 0
+    for space, dim in (("text", 384), ("image", 1280)):  # both files current: searches load, not rebuild
+        assert VectorIndex(ocr_service.paths.vectors, cid, dim, space=space).load_or_rebuild(
+            ocr_service.catalog, col, persist=False) == "loaded", space
 
     (root / "IMG_1.jpg").rename(root / "receipt.jpg")
     report = ocr_service.index("photos")

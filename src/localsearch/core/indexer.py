@@ -208,8 +208,10 @@ class Indexer:
                 progress.done += 1
                 progress.current = display_path(row.raw_path)
                 self.on_progress(progress)
-        if vindex.dirty:
-            vindex.save_for(self.catalog.collection_by_id(col.id))
+        now = self.catalog.collection_by_id(col.id)
+        vindex.save_for(now)
+        if self.image_embedder is not None and now.image_model_id == self.image_embedder.model_id:
+            self._vindex(now, "image")[0].touch_for(now)
         report.cancelled = self.cancel.is_set()
         report.seconds = time.monotonic() - started
         progress.phase = "cancelled" if report.cancelled else "done"

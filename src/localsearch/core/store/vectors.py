@@ -226,9 +226,20 @@ class VectorIndex:
             return wanted != "flat" and n >= plan_for(n, self.compression).nlist * 39
         return wanted == "flat" or n > 2 * self.trained_on or n < self.trained_on // 4
 
+    def touch_for(self, col: Collection) -> None:
+        """The catalog moved on without touching this space (say, text read in photos leaves photo
+        vectors alone): record the new version, so readers load the file instead of rebuilding it."""
+        if self.dirty or not self.file.exists():
+            self.save_for(col)
+        else:
+            self._write_sidecar(self._model_of(col), col.vector_version)
+
     def save(self, model_id: str, version: int) -> None:
         """Index first, then sidecar: a crash between the two leaves a version mismatch -> rebuild."""
         atomic.write_with(self.file, lambda tmp: faiss.write_index(self.index, str(tmp)))
+        self._write_sidecar(model_id, version)
+
+    def _write_sidecar(self, model_id: str, version: int) -> None:
         side = {"model_id": model_id, "dim": self.dim, "version": version, "count": int(self.index.ntotal),
                 "kind": self.kind, "nprobe": self.nprobe, "trained_on": self.trained_on}
         atomic.write_text(self.meta_file, json.dumps(side))
