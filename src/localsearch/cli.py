@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     ix.add_argument("-c", "--collection", help="collection name (default: the folder's name)")
     ix.add_argument("--no-progress", action="store_true", help="no progress bar")
     ix.add_argument("--no-photo-text", action="store_true",
-                    help="skip reading text in photos this time (the window's watcher reads it later)")
+                    help="skip reading text in photos and scanned PDFs this time (the window's watcher reads it later)")
 
     se = sub.add_parser("search", help="search by meaning and by words, or by a photo")
     se.add_argument("query", nargs="?", help="words to search for")
@@ -90,7 +90,7 @@ class ProgressBar:
             rate = p.done / max(now - self.started, 1e-6)
             eta = (p.total - p.done) / rate if rate > 0 and p.done < p.total else 0
             if p.phase == "reading text":
-                line = f"{p.collection} {bar} reading text in photos {p.done}/{p.total}, ETA {eta:.0f}s"
+                line = f"{p.collection} {bar} reading text in photos and scans {p.done}/{p.total}, ETA {eta:.0f}s"
             else:
                 line = (f"{p.collection} {bar} {p.done}/{p.total} files, {p.chunks} chunks, "
                         f"{p.failures} failed, ETA {eta:.0f}s")
@@ -140,7 +140,7 @@ def cmd_index(args: argparse.Namespace) -> int:
           f"{report.retried} earlier failures retried, "
           f"{report.failed} failed; {report.chunks} chunks embedded in {report.seconds:.1f} s")
     if report.photos_read:
-        print(f"text read in {report.photos_read} photos")
+        print(f"text read in {report.photos_read} photos and scans")
     for path, reason in report.errors[:20]:
         print(f"  failed: {path}: {reason}")
     if len(report.errors) > 20:

@@ -133,5 +133,50 @@ def test_an_exif_rotated_photo_is_read_upright(tmp_path):
         im.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "sideways.jpg", exif=exif, quality=90)
     upright = ocr.load_upright(os.fsencode(tmp_path / "sideways.jpg"))
     assert upright.shape[1] > upright.shape[0], "landscape again, as taken"
-    assert "INVOICE" in ocr.read_text(os.fsencode(tmp_path / "sideways.jpg")).upper()
+    assert "INVOICE" in " ".join(t for _, t in ocr.read_text(os.fsencode(tmp_path / "sideways.jpg"))).upper()
     assert np.asarray(upright).dtype == np.uint8
+
+
+def scanned_pdf(path: Path, tmp: Path) -> Path:
+    """Page 1 has a text layer; page 2 is a scan (an image of printed text, no text layer)."""
+    from fpdf import FPDF
+
+    scan = tmp / "scan.png"
+    page = Image.new("RGB", (1240, 1754), "white")  # A4 at 150 dpi
+    from PIL import ImageDraw, ImageFont
+
+    draw, font = ImageDraw.Draw(page), ImageFont.load_default(size=48)
+    for i, line in enumerate(["PASSPORT RENEWAL FORM", "Applicant: Jane Doe", "Expiry date 2031-05-04"]):
+        draw.text((120, 200 + 90 * i), line, fill="black", font=font)
+    page.save(scan)
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=14)
+    pdf.multi_cell(0, 8, "Travel checklist. Book the flights, pack the chargers, water the plants.")
+    pdf.add_page()
+    pdf.image(str(scan), x=0, y=0, w=210, h=297)
+    pdf.output(str(path))
+    return path
+
+
+def test_scanned_pdf_pages_are_read_and_keep_their_page_number(ocr_service, tmp_path):
+    root = tmp_path / "docs"
+    root.mkdir()
+    scanned_pdf(root / "scan.pdf", tmp_path)
+    from fpdf import FPDF
+
+    text_only = FPDF()
+    text_only.add_page()
+    text_only.set_font("Helvetica", size=14)
+    text_only.multi_cell(0, 8, "A born-digital report about quarterly revenue and costs.")
+    text_only.output(str(root / "report.pdf"))
+
+    report = ocr_service.index("docs", [str(root)])
+    assert report.photos_read == 1, "only the PDF with a scanned page is read; the born-digital one is not"
+    hit = ocr_service.search(Query("passport renewal", k=1)).hits[0]
+    assert Path(hit.path).name == "scan.pdf" and hit.page == 2 and hit.kind == "document"
+    assert "PASSPORT" in hit.snippet
+    first = ocr_service.search(Query("travel checklist flights", k=1)).hits[0]
+    assert Path(first.path).name == "scan.pdf" and first.page == 1, "the text layer is indexed as before"
+    assert ocr_service.index("docs").photos_read == 0, "read once"
+    assert_consistent(ocr_service, "docs")

@@ -112,3 +112,23 @@ def test_vector_add_remove_search(tmp_path):
     vi.remove([10])
     assert [i for i, _ in vi.search(vec(1), 3)] == [30, 20]
     assert vi.dirty
+
+
+def test_a_v2_catalog_upgrades_and_queues_photos_and_pdfs_for_text_reading(tmp_path):
+    """Catalogs made before OCR: photos and PDFs (which may be scans) are to be read, the rest not."""
+    db = tmp_path / "catalog.sqlite3"
+    conn = sqlite3.connect(db)
+    for step in schema.MIGRATIONS[:2]:
+        conn.executescript(step)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("INSERT INTO collections(id, name, created) VALUES (1, 'c', 0)")
+    for i, (path, kind) in enumerate([("/p/a.jpg", "photo"), ("/p/b.PDF", "document"), ("/p/c.txt", "document")]):
+        conn.execute("INSERT INTO files(id, collection_id, raw_path, path, kind, status, indexed_at)"
+                     " VALUES (?, 1, ?, ?, ?, 'ok', 0)", (i + 1, path.encode(), path, kind))
+    conn.commit()
+    conn.close()
+    cat = Catalog(db)
+    assert cat.conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    assert sorted(r.raw_path for r in cat.ocr_todo(1, 10)) == [b"/p/a.jpg", b"/p/b.PDF"]
+    assert cat.ocr_left(1) == 2
+    cat.close()

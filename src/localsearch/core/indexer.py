@@ -56,7 +56,7 @@ class Report:
     seconds: float = 0.0
     cancelled: bool = False
     reindexed_from: str | None = None
-    photos_read: int = 0  # photos whose text the OCR pass read (with or without text found)
+    photos_read: int = 0  # photos and scanned PDFs the OCR pass read (with or without text found)
     vector_index: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)
 
@@ -73,6 +73,10 @@ def name_chunk(raw_path: bytes) -> Chunk:
 def chunks_for(raw_path: bytes, extracted: Extracted) -> list[Chunk]:
     chunks = chunking.chunk_text(extracted.text, extracted.pages)
     return chunks or [name_chunk(raw_path)]
+
+
+OCR_TIMEOUT_FACTOR = 10
+"""A scanned PDF is read page by page (~1-2 s each here): give OCR ten parse time limits per file."""
 
 
 def limits_from(settings: Settings) -> Limits:
@@ -186,7 +190,7 @@ class Indexer:
         vindex, _ = self._vindex(col)
         progress = Progress(name, "reading text", total=min(left, max_photos or left))
         self.on_progress(progress)
-        pool, timeout = self.pool(), self.settings.parse_timeout_s
+        pool, timeout = self.pool(), self.settings.parse_timeout_s * OCR_TIMEOUT_FACTOR
         batch = 2 * self.workers
         while not self.cancel.is_set() and report.photos_read < progress.total:
             rows = self.catalog.ocr_todo(col.id, min(batch, progress.total - report.photos_read))
@@ -197,10 +201,10 @@ class Indexer:
                 if self.cancel.is_set():
                     future.cancel()  # type: ignore[no-untyped-call]
                     continue  # not read: stays to do
-                text, state = self._read_one(row, future, timeout)
-                chunks = chunking.chunk_text(text, []) if text else []
+                parts, state = self._read_one(row, future, timeout)
+                chunks = chunking.chunk_text(*ocr.joined(parts)) if parts else []
                 vectors = self.embedder.embed_texts([c.text for c in chunks]) if chunks else None
-                result = self.catalog.add_photo_text(col.id, row, chunks, vectors, state)
+                result = self.catalog.add_read_text(col.id, row, chunks, vectors, state)
                 vindex.remove(result.removed_ids)
                 vindex.add(result.added_ids, result.added_vectors)
                 report.photos_read += 1
@@ -220,10 +224,10 @@ class Indexer:
                        report.chunks, report.seconds)
         return report
 
-    def _read_one(self, row: FileRow, future: object, timeout: float) -> tuple[str, str]:
-        """(text, state): a photo whose text cannot be read stays indexed; only its text is missing."""
+    def _read_one(self, row: FileRow, future: object, timeout: float) -> tuple[list[tuple[int | None, str]], str]:
+        """(text by page, state): a file whose text cannot be read stays indexed; only that text is missing."""
         try:
-            return str(future.result()), "done"  # type: ignore[attr-defined]
+            return list(future.result()), "done"  # type: ignore[attr-defined]
         except FutureTimeout:
             reason = f"reading text took longer than {timeout:.0f} s"
         except ExtractionError as e:
@@ -236,7 +240,7 @@ class Indexer:
             log.extract.exception("unexpected error reading text in %s", display_path(row.raw_path))
             reason = f"internal error: {type(e).__name__}: {e}"
         log.extract.info("%s: no text read: %s", display_path(row.raw_path), reason)
-        return "", f"failed: {reason}"
+        return [], f"failed: {reason}"
 
     def _run(self, col: Collection, scan: scanner.ScanResult, known: dict[bytes, FileRow], report: Report,
              full: bool) -> Report:
@@ -426,7 +430,8 @@ class _Run:
             return self._failure(entry, f"internal error: {type(e).__name__}: {e}")
         kind = extract.kind_of(Path(os.fsdecode(entry.raw_path)))
         return FileResult(entry.raw_path, entry.size, entry.mtime_ns, digest, kind,
-                          chunks=chunks_for(entry.raw_path, extracted), image=extracted.image)
+                          chunks=chunks_for(entry.raw_path, extracted), image=extracted.image,
+                          needs_ocr=kind == "photo" or bool(extracted.unread_pages))
 
     def embed_photos(self) -> None:
         """Photo -> image vector, and its labels into its passage so words find it too."""

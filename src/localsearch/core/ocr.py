@@ -1,7 +1,7 @@
-"""Text inside photos (signs, receipts, screenshots, scanned pages) through RapidOCR.
+"""Text inside photos (signs, receipts, screenshots) and scanned PDF pages through RapidOCR.
 
-Runs in the extraction worker processes, one image at a time, after the fast pass: photos are
-searchable by look-alike and labels first, then by their text. RapidOCR's models (PP-OCR detection,
+Runs in the extraction worker processes, one file at a time, after the fast pass: photos are
+searchable by look-alike and labels first, then by their text; a scanned PDF by name first. RapidOCR's models (PP-OCR detection,
 direction and recognition, Chinese + English) ship inside its wheel; nothing is downloaded.
 """
 
@@ -11,9 +11,11 @@ from typing import Any
 import numpy as np
 
 from localsearch.core.errors import ExtractionError, UnsupportedFile, from_os_error
+from localsearch.core.types import PageSpan
 
 MAX_SIDE = 2000  # RapidOCR's own working size; decoding larger only costs memory
-MIN_SCORE = 0.6  # recognition confidence below which a line is more likely noise than text
+MIN_SCORE = 0.6
+MAX_PDF_PAGES = 500  # a longer scan is read this far  # recognition confidence below which a line is more likely noise than text
 
 _engine: Any = None
 
@@ -68,11 +70,61 @@ def lines_of(result: Any) -> list[str]:
     return lines if wordy else []
 
 
-def read_text(raw_path: bytes) -> str:
-    """The photo's text, one detected line per line, top to bottom; '' when it holds none."""
-    image = load_upright(raw_path)
+def recognise(image: np.ndarray) -> str:
+    """An image's text, one detected line per line, top to bottom; '' when it holds none."""
     try:
         result = engine()(image)
     except Exception as e:  # the engine's own failures (odd shapes, onnxruntime errors) stay per-file
         raise ExtractionError(f"text recognition failed ({type(e).__name__}: {e})") from e
     return "\n".join(lines_of(result))
+
+
+def scanned_pages(raw_path: bytes) -> list[tuple[int, np.ndarray]]:
+    """(page number, RGB image) of each PDF page without a text layer, rendered at ~200 dpi."""
+    import pypdfium2 as pdfium
+
+    from localsearch.core.extract.pdf import SCANNED_BELOW_CHARS
+
+    try:
+        doc = pdfium.PdfDocument(os.fsdecode(raw_path))
+    except pdfium.PdfiumError as e:
+        raise UnsupportedFile(f"unreadable PDF ({e})") from e
+    out: list[tuple[int, np.ndarray]] = []
+    try:
+        for i in range(min(len(doc), MAX_PDF_PAGES)):
+            page = doc[i]
+            try:
+                textpage = page.get_textpage()
+                try:
+                    has_text = len(textpage.get_text_range().strip()) >= SCANNED_BELOW_CHARS
+                finally:
+                    textpage.close()
+                if not has_text:
+                    width, height = page.get_size()  # points, 1/72 inch
+                    scale = min(200 / 72, MAX_SIDE / max(width, height, 1))
+                    out.append((i + 1, page.render(scale=scale).to_numpy()[:, :, :3].copy()))
+            finally:
+                page.close()
+    finally:
+        doc.close()
+    return out
+
+
+def read_text(raw_path: bytes) -> list[tuple[int | None, str]]:
+    """(page, text) for what OCR reads in the file: a photo's text (page None), or each scanned page
+    of a PDF. Runs in a worker process."""
+    if os.fsdecode(raw_path).lower().endswith(".pdf"):
+        return [(n, text) for n, image in scanned_pages(raw_path) if (text := recognise(image))]
+    text = recognise(load_upright(raw_path))
+    return [(None, text)] if text else []
+
+
+def joined(parts: list[tuple[int | None, str]]) -> tuple[str, list[PageSpan]]:
+    """One text with page spans, as chunking wants it (passages never cross a page)."""
+    text, spans, pos = [], [], 0
+    for page, part in parts:
+        if page is not None:
+            spans.append(PageSpan(pos, pos + len(part), page))
+        text.append(part)
+        pos += len(part) + 2
+    return "\n\n".join(text), spans

@@ -41,7 +41,7 @@ class Settings:
     vector_compression: str = "none"
     """'sq8' stores 1 byte per dimension instead of 4 (large collections; slightly lower recall)."""
     ocr: bool = True
-    """Read text inside photos (slow: about 1 s a photo on 2 cores), after they are searchable by look."""
+    """Read text inside photos and scanned PDF pages (slow: about 1 s each on 2 cores), after the fast pass."""
     embed_batch: int = 64
     commit_every_chunks: int = 512
 

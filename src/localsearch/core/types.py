@@ -20,6 +20,8 @@ class Extracted:
     title: str | None = None
     image: Any = None
     """For photos: the (224, 224, 3) uint8 array the image model reads (numpy; Any keeps this module light)."""
+    unread_pages: list[int] = field(default_factory=list)
+    """PDF pages (1-based) with no text layer (scans): the OCR pass reads them."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ class SettingsDialog(QDialog):
         self.image_model.setToolTip("'default' is the built-in offline photo model (EfficientNet-Lite0: look-alikes, "
                                     "and words through its labels). A CLIP model (a local folder, or a name to "
                                     "download) lets words find photos directly. 'none' indexes photos by name.")
-        self.ocr = QCheckBox("Read text in photos (slow; runs after photos are searchable)")
+        self.ocr = QCheckBox("Read text in photos and scanned PDFs (slow; runs after they are searchable)")
         self.ocr.setChecked(settings.ocr)
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])

@@ -42,9 +42,9 @@ def state_text(state: WatchState | None, progress: Progress | None, failed: int)
     if progress is not None and progress.phase == "indexing" and progress.done < progress.total:
         text = f"catching up ({progress.total - progress.done} left)"
     elif progress is not None and progress.phase == "reading text" and state is None:
-        text = f"reading text in photos ({progress.total - progress.done} left)"
+        text = f"reading text in photos and scans ({progress.total - progress.done} left)"
     elif state is not None and state.text_left and state.mode in ("watching", "polling"):
-        text = f"reading text in photos ({state.text_left} left)"
+        text = f"reading text in photos and scans ({state.text_left} left)"
     elif state is None:
         text = "starting"
     else:

@@ -8,6 +8,9 @@ from localsearch.core.errors import UnsupportedFile
 from localsearch.core.extract.limits import Limits
 from localsearch.core.types import Extracted, PageSpan
 
+SCANNED_BELOW_CHARS = 16
+"""A page with less text than this (none, or a stray page number) is taken for a scan: OCR reads it."""
+
 
 def extract(path: Path, limits: Limits) -> Extracted:
     try:
@@ -19,6 +22,7 @@ def extract(path: Path, limits: Limits) -> Extracted:
         raise UnsupportedFile(f"unreadable PDF ({msg})") from e
     parts: list[str] = []
     pages: list[PageSpan] = []
+    unread: list[int] = []
     pos = 0
     try:
         for i in range(len(doc)):
@@ -32,6 +36,8 @@ def extract(path: Path, limits: Limits) -> Extracted:
             finally:
                 page.close()
             text = text.strip()
+            if len(text) < SCANNED_BELOW_CHARS:
+                unread.append(i + 1)
             if text:
                 pages.append(PageSpan(pos, pos + len(text), i + 1))
                 parts.append(text)
@@ -41,4 +47,4 @@ def extract(path: Path, limits: Limits) -> Extracted:
         title = (doc.get_metadata_dict().get("Title") or None) if len(doc) else None
     finally:
         doc.close()
-    return Extracted(text="\n\n".join(parts), pages=pages, title=title)
+    return Extracted(text="\n\n".join(parts), pages=pages, title=title, unread_pages=unread)

@@ -56,6 +56,7 @@ class FileResult:
     error: str | None = None
     image: np.ndarray | None = None  # decoded photo, in flight only
     image_vector: np.ndarray | None = None
+    needs_ocr: bool = False  # a photo, or a PDF with pages that have no text layer
 
 
 @dataclass
@@ -252,15 +253,16 @@ class Catalog:
                         out.removed_image_ids.append(fid)
                     c.execute(
                         "UPDATE files SET size = ?, mtime_ns = ?, hash = ?, kind = ?, status = ?, error = ?,"
-                        " indexed_at = ?, ocr = NULL WHERE id = ?",
-                        (r.size, r.mtime_ns, r.hash, r.kind, status, r.error, now, fid),
+                        " indexed_at = ?, ocr = ? WHERE id = ?",
+                        (r.size, r.mtime_ns, r.hash, r.kind, status, r.error, now, None if r.needs_ocr else "none",
+                         fid),
                     )
                 else:
                     cur = c.execute(
                         "INSERT INTO files(collection_id, raw_path, path, size, mtime_ns, hash, kind, status, error,"
-                        " indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " indexed_at, ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (cid, r.raw_path, display_path(r.raw_path), r.size, r.mtime_ns, r.hash, r.kind, status,
-                         r.error, now),
+                         r.error, now, None if r.needs_ocr else "none"),
                     )
                     fid = int(cur.lastrowid or 0)
                 if r.error:
@@ -286,34 +288,32 @@ class Catalog:
     # --- text in photos (OCR) ------------------------------------------------------------------
 
     def ocr_todo(self, cid: int, limit: int) -> list[FileRow]:
-        """Photos whose text has not been read since they last changed, oldest first."""
+        """Photos and scanned PDFs whose text has not been read since they last changed, oldest first."""
         rows = self.conn.execute(
-            "SELECT id, raw_path, size, mtime_ns, hash, status FROM files WHERE collection_id = ? AND kind = 'photo'"
+            "SELECT id, raw_path, size, mtime_ns, hash, status FROM files WHERE collection_id = ?"
             " AND status = 'ok' AND ocr IS NULL ORDER BY id LIMIT ?", (cid, limit))
         return [FileRow(r[0], bytes(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
 
     def ocr_left(self, cid: int) -> int:
         return int(self.conn.execute(
-            "SELECT count(*) FROM files WHERE collection_id = ? AND kind = 'photo' AND status = 'ok' AND ocr IS NULL",
-            (cid,)).fetchone()[0])
+            "SELECT count(*) FROM files WHERE collection_id = ? AND status = 'ok' AND ocr IS NULL", (cid,)).fetchone()[0])
 
-    def add_photo_text(self, cid: int, row: FileRow, chunks: list[Chunk], vectors: np.ndarray | None,
-                       state: str) -> CommitResult:
-        """The photo's read text as passages after its first (name and labels), if the file is still
-        the one that was read; otherwise nothing (the indexer re-reads it when it re-indexes it)."""
+    def add_read_text(self, cid: int, row: FileRow, chunks: list[Chunk], vectors: np.ndarray | None,
+                      state: str) -> CommitResult:
+        """Text read by OCR as passages after the file's own, if the file is still the one that was
+        read; otherwise nothing (re-indexing a changed file resets it to be read again)."""
         out = CommitResult()
         with self.transaction() as c:
             now = c.execute("SELECT size, mtime_ns, ocr FROM files WHERE id = ?", (row.id,)).fetchone()
             if now is None or (now[0], now[1]) != (row.size, row.mtime_ns) or now[2] is not None:
                 return out
-            old = [int(r[0]) for r in c.execute("SELECT id FROM chunks WHERE file_id = ? AND ord > 0", (row.id,))]
-            c.execute("DELETE FROM chunks WHERE file_id = ? AND ord > 0", (row.id,))
-            out.removed_ids.extend(old)
+            first = int(c.execute("SELECT coalesce(max(ord), -1) + 1 FROM chunks WHERE file_id = ?",
+                                  (row.id,)).fetchone()[0])
             for i, ch in enumerate(chunks):
                 vec = vectors[i] if vectors is not None else None
                 cur = c.execute(
                     "INSERT INTO chunks(file_id, ord, start, end, page, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (row.id, i + 1, ch.start, ch.end, ch.page, ch.text,
+                    (row.id, first + i, ch.start, ch.end, ch.page, ch.text,
                      None if vec is None else np.ascontiguousarray(vec, dtype=np.float32).tobytes()))
                 if vec is not None:
                     out.added_ids.append(int(cur.lastrowid or 0))

@@ -69,10 +69,12 @@ MIGRATIONS: list[str] = [
         vector BLOB NOT NULL
     );
     """,
-    # 3: text read from photos (OCR), a slow second pass: NULL = not read yet, else 'done' or 'failed: why'.
+    # 3: text read by OCR from photos and scanned PDF pages, a slow second pass. NULL = to read,
+    # 'none' = nothing to read, 'done', or 'failed: why'. PDFs indexed before may hold scans: read them.
     """
     ALTER TABLE files ADD COLUMN ocr TEXT;
-    CREATE INDEX files_ocr_todo ON files(collection_id, kind) WHERE ocr IS NULL AND status = 'ok';
+    UPDATE files SET ocr = 'none' WHERE kind != 'photo' AND lower(path) NOT LIKE '%.pdf';
+    CREATE INDEX files_ocr_todo ON files(collection_id) WHERE ocr IS NULL AND status = 'ok';
     """,
 ]
 
