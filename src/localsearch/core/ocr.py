@@ -6,6 +6,7 @@ direction and recognition, Chinese + English) ship inside its wheel; nothing is 
 """
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from localsearch.core.types import PageSpan
 
 MAX_SIDE = 2000  # RapidOCR's own working size; decoding larger only costs memory
 MIN_SCORE = 0.6
-MAX_PDF_PAGES = 500  # a longer scan is read this far  # recognition confidence below which a line is more likely noise than text
+MAX_PDF_PAGES = 300  # a longer scan is read this far (~1-2 s a page, inside the OCR time limit)  # recognition confidence below which a line is more likely noise than text
 
 _engine: Any = None
 
@@ -79,8 +80,9 @@ def recognise(image: np.ndarray) -> str:
     return "\n".join(lines_of(result))
 
 
-def scanned_pages(raw_path: bytes) -> list[tuple[int, np.ndarray]]:
-    """(page number, RGB image) of each PDF page without a text layer, rendered at ~200 dpi."""
+def scanned_pages(raw_path: bytes) -> Iterator[tuple[int, np.ndarray]]:
+    """(page number, RGB image) of each PDF page without a text layer, rendered at ~200 dpi, one at
+    a time: a long scan never holds more than one page image in memory."""
     import pypdfium2 as pdfium
 
     from localsearch.core.extract.pdf import SCANNED_BELOW_CHARS
@@ -89,7 +91,6 @@ def scanned_pages(raw_path: bytes) -> list[tuple[int, np.ndarray]]:
         doc = pdfium.PdfDocument(os.fsdecode(raw_path))
     except pdfium.PdfiumError as e:
         raise UnsupportedFile(f"unreadable PDF ({e})") from e
-    out: list[tuple[int, np.ndarray]] = []
     try:
         for i in range(min(len(doc), MAX_PDF_PAGES)):
             page = doc[i]
@@ -102,12 +103,13 @@ def scanned_pages(raw_path: bytes) -> list[tuple[int, np.ndarray]]:
                 if not has_text:
                     width, height = page.get_size()  # points, 1/72 inch
                     scale = min(200 / 72, MAX_SIDE / max(width, height, 1))
-                    out.append((i + 1, page.render(scale=scale).to_numpy()[:, :, :3].copy()))
+                    image = np.asarray(page.render(scale=scale).to_pil().convert("RGB"), dtype=np.uint8)
             finally:
                 page.close()
+            if not has_text:
+                yield i + 1, image
     finally:
         doc.close()
-    return out
 
 
 def read_text(raw_path: bytes) -> list[tuple[int | None, str]]:
