@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 def main(out: Path) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QColor, QIcon, QImage, QLinearGradient, QPainter, QPalette
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from localsearch.core import paths
     from localsearch.core.service import Service
@@ -61,11 +61,11 @@ def main(out: Path) -> None:
             time.sleep(0.02)
         raise TimeoutError("the window did not reach the expected state")
 
-    def shot(name: str) -> None:
+    def shot(name: str, widget: QWidget | None = None) -> None:
         for _ in range(20):
             app.processEvents()
             time.sleep(0.02)
-        window.grab().save(str(out / name))
+        (widget or window).grab().save(str(out / name))
         print(out / name)
 
     pump(lambda: window.isVisible())
@@ -95,11 +95,7 @@ def main(out: Path) -> None:
 
     dialog = SettingsDialog(service.settings, window)
     dialog.show()
-    for _ in range(20):
-        app.processEvents()
-        time.sleep(0.02)
-    dialog.grab().save(str(out / "7-settings.png"))
-    print(out / "7-settings.png")
+    shot("7-settings.png", dialog)
     dialog.close()
     dark = QPalette()
     for role, color in ((QPalette.ColorRole.Window, "#1f2226"), (QPalette.ColorRole.WindowText, "#e6e6e6"),

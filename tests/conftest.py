@@ -36,3 +36,11 @@ def real_embedder():
     from localsearch.core.embed import factory
 
     return factory.create(Settings())
+
+
+@pytest.fixture(scope="session")
+def image_model():
+    """The packaged EfficientNet-Lite0 on the CPU, loaded once for the whole session (offline)."""
+    from localsearch.core.embed.image import EfficientNetLite0
+
+    return EfficientNetLite0("cpu")

@@ -10,7 +10,6 @@ from PIL import Image
 
 from localsearch.core import paths
 from localsearch.core.embed.hashing import HashingEmbedder
-from localsearch.core.embed.image import EfficientNetLite0
 from localsearch.core.extract.photo import decode_fitting, register_plugins, to_model_input
 from localsearch.core.search import Query
 from localsearch.core.service import Service
@@ -21,11 +20,6 @@ from tests.integration.test_watcher import eventually
 from tests.unit.test_indexer import assert_consistent
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def image_model():
-    return EfficientNetLite0("cpu")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import pytest
 
 from localsearch.core import paths
 from localsearch.core.embed.hashing import HashingEmbedder
-from localsearch.core.embed.image import EfficientNetLite0
 from localsearch.core.search import Query
 from localsearch.core.service import Service
 from localsearch.core.settings import Settings
@@ -14,11 +13,6 @@ from tests import photogen
 from tests.unit.test_indexer import assert_consistent
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def image_model():
-    return EfficientNetLite0("cpu")
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from PIL import Image
 
 from localsearch.core import paths
-from localsearch.core.embed.image import EfficientNetLite0
 from localsearch.core.search import Query
 from localsearch.core.service import Service
 from localsearch.core.settings import Settings
@@ -27,7 +26,7 @@ COPIED = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycl
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory, real_embedder):
+def indexed(tmp_path_factory, real_embedder, image_model):
     """One collection: the samples as IMG_1000.. (names that give nothing away), three altered copies
     of six of them, and a photographed receipt. Returns (service, sample name -> path, copies)."""
     root = tmp_path_factory.mktemp("real") / "Pictures"
@@ -49,7 +48,7 @@ def indexed(tmp_path_factory, real_embedder):
     where["receipt"] = photogen.printed_text_photo(root / "IMG_3000.jpg",
                                                    ["ACME HARDWARE STORE", "2x Hammer   24.99", "Total  49.98"])
     home = paths.resolve(tmp_path_factory.mktemp("home"))
-    service = Service(home, Settings(ocr=True), real_embedder, EfficientNetLite0("cpu"))
+    service = Service(home, Settings(ocr=True), real_embedder, image_model)
     report = service.index("pictures", [str(root)])
     assert report.failed == 0, report.errors
     assert report.photos_read == len(SAMPLES) + 3 * len(COPIED) + 1

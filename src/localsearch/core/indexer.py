@@ -16,6 +16,7 @@ from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -91,6 +92,23 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context("spawn")
+
+
+def settle(future: object, raw_path: bytes, doing: str, timed_out: str, crashed: str) -> tuple[Any, str | None]:
+    """A worker's outcome: (its result, None), or (None, why it failed, in plain words)."""
+    try:
+        return future.result(), None  # type: ignore[attr-defined]
+    except FutureTimeout:
+        return None, timed_out
+    except ExtractionError as e:
+        return None, str(e)
+    except ProcessExpired as e:
+        return None, f"{crashed} (exit code {e.exitcode})"
+    except CancelledError:
+        return None, "cancelled"
+    except Exception as e:  # a bug in our code or a parser: keep going, but keep the traceback
+        log.extract.exception("unexpected error %s %s", doing, display_path(raw_path))
+        return None, f"internal error: {type(e).__name__}: {e}"
 
 
 class Indexer:
@@ -205,7 +223,6 @@ class Indexer:
                 chunks = chunking.chunk_text(*ocr.joined(parts)) if parts else []
                 vectors = self.embedder.embed_texts([c.text for c in chunks]) if chunks else None
                 result = self.catalog.add_read_text(col.id, row, chunks, vectors, state)
-                vindex.remove(result.removed_ids)
                 vindex.add(result.added_ids, result.added_vectors)
                 report.photos_read += 1
                 report.chunks += len(result.added_ids)
@@ -226,21 +243,12 @@ class Indexer:
 
     def _read_one(self, row: FileRow, future: object, timeout: float) -> tuple[list[tuple[int | None, str]], str]:
         """(text by page, state): a file whose text cannot be read stays indexed; only that text is missing."""
-        try:
-            return list(future.result()), "done"  # type: ignore[attr-defined]
-        except FutureTimeout:
-            reason = f"reading text took longer than {timeout:.0f} s"
-        except ExtractionError as e:
-            reason = str(e)
-        except ProcessExpired as e:
-            reason = f"text recognition crashed (exit code {e.exitcode})"
-        except CancelledError:
-            reason = "cancelled"
-        except Exception as e:
-            log.extract.exception("unexpected error reading text in %s", display_path(row.raw_path))
-            reason = f"internal error: {type(e).__name__}: {e}"
-        log.extract.info("%s: no text read: %s", display_path(row.raw_path), reason)
-        return [], f"failed: {reason}"
+        value, why = settle(future, row.raw_path, "reading text in",
+                            f"reading text took longer than {timeout:.0f} s", "text recognition crashed")
+        if why is None:
+            return list(value), "done"
+        log.extract.info("%s: no text read: %s", display_path(row.raw_path), why)
+        return [], f"failed: {why}"
 
     def _run(self, col: Collection, scan: scanner.ScanResult, known: dict[bytes, FileRow], report: Report,
              full: bool) -> Report:
@@ -415,19 +423,12 @@ class _Run:
                           extract.kind_of(Path(os.fsdecode(entry.raw_path))), error=reason)
 
     def _collect(self, entry: scanner.Entry, future: object, timeout: float) -> FileResult:
-        try:
-            digest, extracted = future.result()  # type: ignore[attr-defined]
-        except FutureTimeout:
-            return self._failure(entry, f"parsing took longer than {timeout:.0f} s and was abandoned")
-        except ExtractionError as e:
-            return self._failure(entry, str(e))
-        except ProcessExpired as e:
-            return self._failure(entry, f"the parser crashed on this file (exit code {e.exitcode})")
-        except CancelledError:
-            return self._failure(entry, "cancelled")
-        except Exception as e:  # a bug in our code or a parser: keep going, but keep the traceback
-            log.extract.exception("unexpected error extracting %s", display_path(entry.raw_path))
-            return self._failure(entry, f"internal error: {type(e).__name__}: {e}")
+        value, why = settle(future, entry.raw_path, "extracting",
+                            f"parsing took longer than {timeout:.0f} s and was abandoned",
+                            "the parser crashed on this file")
+        if why is not None:
+            return self._failure(entry, why)
+        digest, extracted = value
         kind = extract.kind_of(Path(os.fsdecode(entry.raw_path)))
         return FileResult(entry.raw_path, entry.size, entry.mtime_ns, digest, kind,
                           chunks=chunks_for(entry.raw_path, extracted), image=extracted.image,

@@ -1,8 +1,9 @@
 """Text inside photos (signs, receipts, screenshots) and scanned PDF pages through RapidOCR.
 
 Runs in the extraction worker processes, one file at a time, after the fast pass: photos are
-searchable by look-alike and labels first, then by their text; a scanned PDF by name first. RapidOCR's models (PP-OCR detection,
-direction and recognition, Chinese + English) ship inside its wheel; nothing is downloaded.
+searchable by look-alike and labels first, then by their text; a scanned PDF by name first.
+RapidOCR's models (PP-OCR detection, direction and recognition, Chinese + English) ship inside
+its wheel; nothing is downloaded.
 """
 
 import os
@@ -15,8 +16,8 @@ from localsearch.core.errors import ExtractionError, UnsupportedFile, from_os_er
 from localsearch.core.types import PageSpan
 
 MAX_SIDE = 2000  # RapidOCR's own working size; decoding larger only costs memory
-MIN_SCORE = 0.6
-MAX_PDF_PAGES = 300  # a longer scan is read this far (~1-2 s a page, inside the OCR time limit)  # recognition confidence below which a line is more likely noise than text
+MIN_SCORE = 0.6  # recognition confidence below which a line is more likely noise than text
+MAX_PDF_PAGES = 300  # a longer scan is read this far (~1-2 s a page, inside the OCR time limit)
 
 _engine: Any = None
 
@@ -45,16 +46,12 @@ def engine() -> Any:
 
 def load_upright(raw_path: bytes) -> np.ndarray:
     """RGB, EXIF orientation applied (OCR reads rotated text poorly), at most MAX_SIDE on a side."""
-    from PIL import Image, UnidentifiedImageError
-
     from localsearch.core.extract.photo import decode_fitting
 
     try:
         return decode_fitting(os.fsdecode(raw_path), MAX_SIDE)
     except (FileNotFoundError, PermissionError) as e:
         raise from_os_error(e) from e
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
-        raise UnsupportedFile(f"cannot read the image for text ({type(e).__name__}: {e})") from e
 
 
 def _is_cjk(ch: str) -> bool:
@@ -85,7 +82,7 @@ def scanned_pages(raw_path: bytes) -> Iterator[tuple[int, np.ndarray]]:
     a time: a long scan never holds more than one page image in memory."""
     import pypdfium2 as pdfium
 
-    from localsearch.core.extract.pdf import SCANNED_BELOW_CHARS
+    from localsearch.core.extract.pdf import SCANNED_BELOW_CHARS, page_text
 
     try:
         doc = pdfium.PdfDocument(os.fsdecode(raw_path))
@@ -95,11 +92,7 @@ def scanned_pages(raw_path: bytes) -> Iterator[tuple[int, np.ndarray]]:
         for i in range(min(len(doc), MAX_PDF_PAGES)):
             page = doc[i]
             try:
-                textpage = page.get_textpage()
-                try:
-                    has_text = len(textpage.get_text_range().strip()) >= SCANNED_BELOW_CHARS
-                finally:
-                    textpage.close()
+                has_text = len(page_text(page)) >= SCANNED_BELOW_CHARS
                 if not has_text:
                     width, height = page.get_size()  # points, 1/72 inch
                     scale = min(200 / 72, MAX_SIDE / max(width, height, 1))

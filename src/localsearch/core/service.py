@@ -180,10 +180,8 @@ class Service:
 
     def _photos_for_words(self, query: search.Query, cols: list[Collection], depth: int) -> list[tuple[int, float]]:
         """With a CLIP model: the query's words in the photo space -> (each photo's first passage, cosine)."""
-        if query.kind == "document" or self.settings.image_model in ("", "none", "default"):
-            return []
         model = self.image_embedder
-        if model is None or not hasattr(model, "embed_text_query"):
+        if query.kind == "document" or model is None or not hasattr(model, "embed_text_query"):  # labels: no text space
             return []
         matching = [c for c in cols if c.image_model_id == model.model_id]
         if not matching:

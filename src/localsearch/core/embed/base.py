@@ -49,3 +49,12 @@ class LazyModel:
             if self._model is None:
                 self._model = self._load()
         return self._model
+
+
+def resolve_device(preference: str) -> str:
+    """'auto' means CUDA when torch sees a GPU, else the CPU; anything else is taken as asked."""
+    if preference != "auto":
+        return preference
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"

@@ -6,16 +6,14 @@ downloaded once, the only path here that may use the network, because the user n
 local folder (a saved CLIP, offline).
 """
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from localsearch.core import log
 from localsearch.core.embed.base import LazyModel, normalise
-from localsearch.core.errors import ModelUnavailable
+from localsearch.core.embed.sentence import open_model
 
 
 def model_id_for(name: str) -> str:
@@ -48,22 +46,8 @@ class ClipEmbedder(LazyModel):
         return self._dim
 
     def _load(self) -> Any:
-        if self.offline:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        device = self.device_pref
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        log.embed.info("loading image-text model %s on %s", self.source, device)
-        try:
-            model = SentenceTransformer(self.source, device=device, local_files_only=self.offline,
-                                        cache_folder=str(self.cache_dir) if self.cache_dir and not self.offline else None)
-        except Exception as e:  # no network, no such model, a folder that is not a CLIP: the user's to fix
-            raise ModelUnavailable(f"cannot load image model {self.source}: {type(e).__name__}: {e}") from e
-        self.device = device
-        return model.eval()
+        model, self.device = open_model(self.source, self.device_pref, self.offline, self.cache_dir, "image")
+        return model
 
     def _encode(self, items: list[Any]) -> np.ndarray:
         import torch

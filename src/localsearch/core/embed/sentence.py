@@ -10,7 +10,7 @@ import numpy as np
 
 from localsearch.core import log
 from localsearch.core.embed import numpy_bert
-from localsearch.core.embed.base import LazyModel, normalise
+from localsearch.core.embed.base import LazyModel, normalise, resolve_device
 from localsearch.core.errors import ModelUnavailable
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -42,6 +42,27 @@ def bf16_native() -> bool:
     cpu = getattr(torch._C, "_cpu", None)
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(bool(getattr(cpu, c)()) for c in checks if cpu is not None and hasattr(cpu, c))
+
+
+def open_model(source: str, device_preference: str, offline: bool, cache_dir: Path | None,
+               what: str) -> tuple[Any, str]:
+    """(model, device) for a text or CLIP model through sentence-transformers. offline: a local
+    folder, never the network; otherwise a hub name, downloaded once into cache_dir."""
+    if offline:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    from sentence_transformers import SentenceTransformer
+
+    device = resolve_device(device_preference)
+    log.embed.info("loading %s model %s on %s", what, source, device)
+    try:
+        model = SentenceTransformer(source, device=device, local_files_only=offline,
+                                    cache_folder=str(cache_dir) if cache_dir and not offline else None)
+    except Exception as e:  # hub errors, bad folders, missing files: all the user's to fix
+        raise ModelUnavailable(f"cannot load {what} model {source}: {type(e).__name__}: {e}") from e
+    return model.eval(), device
 
 
 def min_cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -90,24 +111,7 @@ class SentenceEmbedder(LazyModel):
             return None
 
     def _load(self) -> Any:
-        if self.offline:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        device = self.device_pref
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        log.embed.info("loading text model %s on %s", self._model_id, device)
-        try:
-            model = SentenceTransformer(str(self.source), device=device, local_files_only=self.offline,
-                                        cache_folder=str(self.cache_dir) if self.cache_dir else None)
-        except Exception as e:  # hub errors, bad folders, missing files: all the user's to fix
-            raise ModelUnavailable(f"cannot load text model {self.source!s}: {type(e).__name__}: {e}") from e
-        model.eval()
+        model, device = open_model(str(self.source), self.device_pref, self.offline, self.cache_dir, "text")
         self.device = device
         if device == "cuda":
             self.batch_size = max(self.batch_size, 256)  # a GPU wants wide batches; memory is no issue at 384-d

@@ -12,6 +12,15 @@ SCANNED_BELOW_CHARS = 16
 """A page with less text than this (none, or a stray page number) is taken for a scan: OCR reads it."""
 
 
+def page_text(page: pdfium.PdfPage) -> str:
+    """The page's text layer, newlines normalised and stripped ('' for a scan)."""
+    textpage = page.get_textpage()
+    try:
+        return str(textpage.get_text_range()).replace("\r\n", "\n").replace("\r", "\n").strip()
+    finally:
+        textpage.close()
+
+
 def extract(path: Path, limits: Limits) -> Extracted:
     try:
         doc = pdfium.PdfDocument(str(path))
@@ -28,14 +37,9 @@ def extract(path: Path, limits: Limits) -> Extracted:
         for i in range(len(doc)):
             page = doc[i]
             try:
-                textpage = page.get_textpage()
-                try:
-                    text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-                finally:
-                    textpage.close()
+                text = page_text(page)
             finally:
                 page.close()
-            text = text.strip()
             if len(text) < SCANNED_BELOW_CHARS:
                 unread.append(i + 1)
             if text:

@@ -4,6 +4,8 @@ Pillow's draft mode and reduce shrink huge JPEGs while decoding; a pixel limit r
 that would need gigabytes; EXIF orientation is applied so a rotated phone photo matches its copy.
 """
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +34,29 @@ def register_plugins() -> None:
         _plugins_registered = True
 
 
-def decode_fitting(path: str | Path, side: int) -> np.ndarray:
-    """RGB uint8, upright, fitting in side x side: for thumbnails of formats Qt cannot read."""
-    from PIL import Image, ImageOps
+@contextlib.contextmanager
+def _decoding() -> Iterator[None]:
+    """Pillow's many ways of saying 'not an image' as one per-file error; a missing or forbidden
+    file stays an OSError, for the caller to report as such."""
+    from PIL import Image, UnidentifiedImageError
 
     register_plugins()
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    with Image.open(path) as source:
+    try:
+        yield
+    except Image.DecompressionBombError as e:
+        raise FileTooLarge(f"image too large to decode safely ({e})") from e
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        if isinstance(e, (FileNotFoundError, PermissionError)):
+            raise
+        raise UnsupportedFile(f"unreadable or truncated image ({type(e).__name__}: {e})") from e
+
+
+def decode_fitting(path: str | Path, side: int) -> np.ndarray:
+    """RGB uint8, upright, fitting in side x side: for OCR, and thumbnails of formats Qt cannot read."""
+    from PIL import Image, ImageOps
+
+    with _decoding(), Image.open(path) as source:
         source.draft("RGB", (side, side))
         source.seek(0)
         image = ImageOps.exif_transpose(source).convert("RGB")
@@ -48,25 +66,16 @@ def decode_fitting(path: str | Path, side: int) -> np.ndarray:
 
 def to_model_input(path: Path) -> np.ndarray:
     """(224, 224, 3) uint8: resized (short side 256) and centre-cropped, as ImageNet models expect."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, ImageOps
 
-    register_plugins()
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    try:
-        with Image.open(path) as source:
-            # JPEG: decode at the smallest DCT scale still >= 224 a side (1/4 of a 12 MP photo):
-            # 1.6x the photos/s of scale >= 448, for the same 224 x 224 input.
-            source.draft("RGB", (SIDE, SIDE))
-            source.seek(0)  # GIF/TIFF: the first frame
-            upright = ImageOps.exif_transpose(source).convert("RGB")
-            square = ImageOps.fit(upright, (SIDE, SIDE), Image.Resampling.BILINEAR, centering=(0.5, 0.5))
-            return np.asarray(square, dtype=np.uint8).copy()
-    except Image.DecompressionBombError as e:
-        raise FileTooLarge(f"image too large to decode safely ({e})") from e
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        if isinstance(e, (FileNotFoundError, PermissionError)):
-            raise
-        raise UnsupportedFile(f"unreadable or truncated image ({type(e).__name__}: {e})") from e
+    with _decoding(), Image.open(path) as source:
+        # JPEG: decode at the smallest DCT scale still >= 224 a side (1/4 of a 12 MP photo):
+        # 1.6x the photos/s of scale >= 448, for the same 224 x 224 input.
+        source.draft("RGB", (SIDE, SIDE))
+        source.seek(0)  # GIF/TIFF: the first frame
+        upright = ImageOps.exif_transpose(source).convert("RGB")
+        square = ImageOps.fit(upright, (SIDE, SIDE), Image.Resampling.BILINEAR, centering=(0.5, 0.5))
+        return np.asarray(square, dtype=np.uint8).copy()
 
 
 def extract(path: Path, limits: Limits) -> Extracted:

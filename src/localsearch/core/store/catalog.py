@@ -83,6 +83,20 @@ class ChunkRow:
     mtime_ns: int | None = None
 
 
+def _insert_chunks(c: sqlite3.Connection, file_id: int, first_ord: int, chunks: list[Chunk],
+                   vectors: np.ndarray | None, out: CommitResult) -> None:
+    """A file's passages (numbered from first_ord) with their vectors; new ids and vectors go to out."""
+    for i, ch in enumerate(chunks):
+        vec = vectors[i] if vectors is not None else None
+        cur = c.execute(
+            "INSERT INTO chunks(file_id, ord, start, end, page, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (file_id, first_ord + i, ch.start, ch.end, ch.page, ch.text,
+             None if vec is None else np.ascontiguousarray(vec, dtype=np.float32).tobytes()))
+        if vec is not None:
+            out.added_ids.append(int(cur.lastrowid or 0))
+            out.added_vectors.append(vec)
+
+
 def display_path(raw: bytes) -> str:
     """A printable form of any file name; raw bytes stay the key, this is only shown."""
     return raw.decode("utf-8", errors="replace")
@@ -272,16 +286,7 @@ class Catalog:
                               (fid, np.ascontiguousarray(r.image_vector, dtype=np.float32).tobytes()))
                     out.added_image_ids.append(fid)
                     out.added_image_vectors.append(r.image_vector)
-                for i, ch in enumerate(r.chunks):
-                    vec = r.vectors[i] if r.vectors is not None else None
-                    cur = c.execute(
-                        "INSERT INTO chunks(file_id, ord, start, end, page, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (fid, i, ch.start, ch.end, ch.page, ch.text,
-                         None if vec is None else np.ascontiguousarray(vec, dtype=np.float32).tobytes()),
-                    )
-                    if vec is not None:
-                        out.added_ids.append(int(cur.lastrowid or 0))
-                        out.added_vectors.append(vec)
+                _insert_chunks(c, fid, 0, r.chunks, r.vectors, out)
             c.execute("UPDATE collections SET vector_version = vector_version + 1 WHERE id = ?", (cid,))
         return out
 
@@ -309,15 +314,7 @@ class Catalog:
                 return out
             first = int(c.execute("SELECT coalesce(max(ord), -1) + 1 FROM chunks WHERE file_id = ?",
                                   (row.id,)).fetchone()[0])
-            for i, ch in enumerate(chunks):
-                vec = vectors[i] if vectors is not None else None
-                cur = c.execute(
-                    "INSERT INTO chunks(file_id, ord, start, end, page, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (row.id, first + i, ch.start, ch.end, ch.page, ch.text,
-                     None if vec is None else np.ascontiguousarray(vec, dtype=np.float32).tobytes()))
-                if vec is not None:
-                    out.added_ids.append(int(cur.lastrowid or 0))
-                    out.added_vectors.append(vec)
+            _insert_chunks(c, row.id, first, chunks, vectors, out)
             c.execute("UPDATE files SET ocr = ? WHERE id = ?", (state, row.id))
             c.execute("UPDATE collections SET vector_version = vector_version + 1 WHERE id = ?", (cid,))
         return out
