@@ -52,7 +52,7 @@ def main() -> None:
         chunks = service.catalog.stats(service.catalog.collection("bench").id)["chunks"]
         service.close()
 
-        # A fresh service, as after a restart: the model is not loaded, queries take the numpy path.
+        # A fresh service, as after a restart: the torch model is not loaded (queries go through ONNX Runtime).
         service = Service(paths.resolve(home), settings)
         embed_ms, search_ms = [], []
         service.search(Query(QUERIES[0]))  # load index + query encoder once

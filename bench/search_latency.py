@@ -22,12 +22,22 @@ from localsearch.core.store.vectors import build, gpu_count, plan_for, recall, t
 def clustered(n: int, dim: int, clusters: int, rng: np.random.Generator) -> np.ndarray:
     """Topics (unit centres) with passages spread around them at cosine ~0.6, as sentence embeddings
     spread around their topic: lumpy like real data, but not trivially separable."""
+    return around(topics(clusters, dim, rng), n, rng)
+
+
+def topics(clusters: int, dim: int, rng: np.random.Generator) -> np.ndarray:
     centres = rng.normal(size=(clusters, dim)).astype(np.float32)
-    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    out: np.ndarray = centres / np.linalg.norm(centres, axis=1, keepdims=True)
+    return out
+
+
+def around(centres: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n passages, each near a topic drawn at random from centres."""
+    dim = centres.shape[1]
     out = np.empty((n, dim), dtype=np.float32)
     for start in range(0, n, 100_000):  # in slices: 1M x 384 is 1.5 GB
         m = min(100_000, n - start)
-        block = centres[rng.integers(0, clusters, m)] + rng.normal(0, 1.33 / np.sqrt(dim), (m, dim))
+        block = centres[rng.integers(0, len(centres), m)] + rng.normal(0, 1.33 / np.sqrt(dim), (m, dim))
         out[start:start + m] = block / np.linalg.norm(block, axis=1, keepdims=True)
     return out
 
@@ -102,7 +112,8 @@ def main() -> None:
 
     plan = plan_for(args.vectors, args.compression)
     t0 = time.perf_counter()
-    index, nprobe = build(ids, data, plan)
+    built = build(ids, data, plan)
+    index, nprobe = built.index, built.nprobe
     build_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "index.faiss")

@@ -328,3 +328,4 @@ def test_sidebar_says_when_text_in_photos_is_being_read():
     assert state_text(WatchState("p", mode="watching", text_left=42), None, 0) == "reading text in photos and scans (42 left)"
     assert state_text(WatchState("p", mode="watching"), None, 1) == "watching · 1 failed"
     assert state_text(None, Progress("p", "reading text", done=3, total=10), 0) == "reading text in photos and scans (7 left)"
+    assert state_text(WatchState("p", mode="watching", reorganising=True), None, 0) == "reorganising the search index"

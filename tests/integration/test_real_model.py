@@ -1,11 +1,13 @@
 """The packaged all-MiniLM-L6-v2 on real generated files: meaning, not just words, and offline."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from localsearch.core.embed import numpy_bert, sentence
+from localsearch.core.embed import query_encoder, sentence
 from localsearch.core.search import Query
 from localsearch.core.service import Service
 from localsearch.core.settings import Settings
@@ -17,16 +19,29 @@ pytestmark = pytest.mark.slow
 def test_default_model_is_packaged_and_offline(real_embedder):
     assert real_embedder.model_id == sentence.DEFAULT_MODEL_ID and real_embedder.dim == 384
     folder = sentence.packaged_model_dir()
-    assert "site-packages" in str(folder) and numpy_bert.supported(folder)
+    assert "site-packages" in str(folder) and query_encoder.supported(folder)
 
 
-def test_numpy_query_encoder_matches_sentence_transformers(real_embedder):
+def test_onnx_query_encoder_matches_sentence_transformers(real_embedder):
     queries = ["how do I renew my passport", "invoice 2024-0042",
                "Ünïcödé and emoji 🎉 survive tokenisation", "a " * 400]  # longer than the token window
-    fast = numpy_bert.NumpyBert(sentence.packaged_model_dir())
+    fast = query_encoder.QueryEncoder(sentence.packaged_model_dir())
     ours = np.stack([fast.encode(q) for q in queries])
     reference = real_embedder._encode(real_embedder.model, queries, False)  # fp32, whatever the fast path
     assert sentence.min_cosine(ours, reference) >= 0.9999
+    # The app's path takes the encoder even with the torch model loaded (it is faster for one query).
+    app = np.stack([real_embedder.embed_query(q) for q in queries])
+    assert real_embedder._fast_query is not None and sentence.min_cosine(app, reference) >= 0.9999
+
+
+def test_a_query_needs_no_torch():
+    """A one-off `localsearch search` must not pay torch's import (~3 s) or sentence-transformers' (~10 s)."""
+    code = ("import sys; from localsearch.core.embed import factory; from localsearch.core.settings import Settings;"
+            "e = factory.create(Settings()); v = e.embed_query('renew my passport');"
+            "print(v.shape, round(float((v * v).sum()), 4), 'torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["(384,)", "1.0", "False", "False"]
 
 
 def test_bf16_autocast_agrees_with_fp32(real_embedder):

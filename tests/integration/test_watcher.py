@@ -3,6 +3,7 @@
 import errno
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -197,3 +198,57 @@ def test_pause_holds_changes_and_resume_applies_them(watched):
     assert w.wait_idle(5) and names(service, "lemurs") == [], "a paused collection is not indexed"
     w.resume("docs")
     eventually(lambda: names(service, "lemurs") == ["held.txt"])
+
+
+def test_a_grown_index_is_retrained_in_the_background_while_changes_keep_landing(service, tmp_path, monkeypatch):
+    """Sizes shrunk (IVF of 2 lists past 60 vectors) so that a few small files exercise the real path."""
+    from localsearch.core.store import vectors as vec_mod
+
+    def small_plan(count: int, compression: str = "none") -> vec_mod.Plan:
+        return vec_mod.Plan("flat") if count < 60 else vec_mod.Plan("ivf", 2)
+
+    monkeypatch.setattr(vec_mod, "plan_for", small_plan)
+    trained = []
+    real_build = vec_mod.build
+
+    def watched_build(*args, **kwargs):
+        trained.append(threading.current_thread().name)
+        time.sleep(1.0)  # long enough for the watcher to take changes meanwhile
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(vec_mod, "build", watched_build)
+    root = tmp_path / "docs"
+    root.mkdir()
+    for i in range(80):
+        (root / f"n{i}.txt").write_text(f"note {i} about okapis")
+    service.index("docs", [str(root)])  # the one-off command trains in place and waits
+    cid = service.catalog.collection("docs").id
+    vi = vec_mod.VectorIndex(service.paths.vectors, cid, service.embedder.dim)
+    assert vi.read_sidecar().kind == "ivf" and vi.read_sidecar().trained_on == 80
+    trained.clear()
+    seen: list[bool] = []
+    w = service.watcher(["docs"], on_state=lambda states: seen.extend(s.reorganising for s in states)).start()
+    try:
+        assert w.wait_idle(30)
+        for i in range(80, 200):  # past twice the size it was trained on
+            (root / f"n{i}.txt").write_text(f"note {i} about okapis")
+        eventually(lambda: any(t.startswith("localsearch-retrain") for t in trained), 30)
+        (root / "late.txt").write_text("a late note about quokkas")  # lands while the retrain runs
+        assert w.wait_idle(60), "idle only once the retrained index is in"
+        assert True in seen and seen[-1] is False, "the window is told while it reorganises, and when it is done"
+        side = vi.read_sidecar()
+        assert side.kind == "ivf" and side.trained_on >= 200 and side.count == 201
+        assert names(service, "quokkas") == ["late.txt"]
+        ids = {r[0] for r in service.catalog.conn.execute("SELECT id FROM chunks")}
+        assert ivf_ids(service.paths.vectors / f"collection-{cid}.faiss") == ids
+    finally:
+        w.stop()
+
+
+def ivf_ids(path: Path) -> set[int]:
+    import faiss
+
+    index = faiss.read_index(str(path))  # held: the IVF view below points into it
+    ivf = faiss.extract_index_ivf(index)
+    return {int(i) for lst in range(ivf.nlist) if (n := ivf.invlists.list_size(lst))
+            for i in faiss.rev_swig_ptr(ivf.invlists.get_ids(lst), n)}

@@ -35,7 +35,8 @@ def test_gpu_search_matches_cpu(kind):
     cpu, gpu = (VectorIndex(Path("/nonexistent"), 1, data.shape[1], use_gpu=flag) for flag in (False, True))
     plan = Plan(kind, 0 if kind == "flat" else 256)
     for vi in (cpu, gpu):
-        vi.index, vi.nprobe = build(ids, data, plan)
+        built = build(ids, data, plan)
+        vi.index, vi.nprobe = built.index, built.nprobe
         vi.kind = kind
     same = 0
     for q in queries:

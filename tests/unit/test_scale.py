@@ -37,7 +37,8 @@ def test_plan_grows_with_the_collection():
 def test_ivf_meets_the_recall_target_on_fresh_queries(kind):
     data = clustered(30_000)
     ids = np.arange(100, 30_100, dtype=np.int64)
-    index, nprobe = build(ids, data, Plan(kind, 692))
+    built = build(ids, data, Plan(kind, 692))
+    index, nprobe = built.index, built.nprobe
     assert 1 <= nprobe <= 692
     queries = clustered(300, seed=99)
     found = index.search(queries, 10)[1]
@@ -92,7 +93,7 @@ def test_sq8_is_about_a_quarter_of_the_size(tmp_path):
     ids = np.arange(30_000, dtype=np.int64)
     sizes = {}
     for kind in ("ivf", "ivf-sq8"):
-        index, _ = build(ids, data, Plan(kind, 692))
+        index = build(ids, data, Plan(kind, 692)).index
         faiss.write_index(index, str(tmp_path / kind))
         sizes[kind] = (tmp_path / kind).stat().st_size
     assert sizes["ivf-sq8"] < 0.35 * sizes["ivf"]
@@ -134,7 +135,8 @@ def test_gpu_path_clones_keeps_nprobe_and_matches_cpu(monkeypatch):
     ids = np.arange(1, 30_001, dtype=np.int64)
     cpu, gpu = (VectorIndex(Path("/nonexistent"), 1, 32, use_gpu=flag) for flag in (False, True))
     for vi in (cpu, gpu):
-        vi.index, vi.nprobe = build(ids, data, Plan("ivf", 692))
+        built = build(ids, data, Plan("ivf", 692))
+        vi.index, vi.nprobe = built.index, built.nprobe
         vi.kind = "ivf"
     queries = clustered(20, seed=5)
     assert [cpu.search(q, 10) for q in queries] == [gpu.search(q, 10) for q in queries]

@@ -126,6 +126,9 @@ class Indexer:
         self.cancel = cancel or threading.Event()
         self.workers = workers or max(1, min(4, (os.cpu_count() or 2)))
         self.save_every_s = 60.0
+        # The watcher retrains a grown or drifted IVF in the background and keeps indexing changes;
+        # a one-off `localsearch index` waits for it, so the index it leaves is the final one.
+        self.background_rebuild = False
         self._pool: ProcessPool | None = None
         self._vindexes: dict[tuple[int, str], VectorIndex] = {}
 
@@ -145,8 +148,16 @@ class Indexer:
 
     def save_dirty(self) -> None:
         for (cid, _), vindex in self._vindexes.items():
+            vindex.finish_rebuild()
             if vindex.dirty:
                 vindex.save_for(self.catalog.collection_by_id(cid))
+
+    @property
+    def rebuilding(self) -> bool:
+        return bool(self.rebuilding_collections())
+
+    def rebuilding_collections(self) -> set[int]:
+        return {cid for (cid, _), v in self._vindexes.items() if v.rebuilding}
 
     def _vindex(self, col: Collection, space: str = "text") -> tuple[VectorIndex, str]:
         dim = self.embedder.dim if space == "text" else self.image_embedder.dim  # type: ignore[union-attr]
@@ -479,9 +490,15 @@ class _Run:
 
     def finish(self) -> None:
         self.flush()
-        if not self.report.cancelled and self.vindex.needs_reshape():
-            # Searches keep using their copy of the old index until the new one is saved.
-            self.vindex.rebuild(self.o.catalog, self.o.catalog.collection_by_id(self.col.id), persist=False)
+        self.vindex.finish_rebuild()
+        if not self.report.cancelled and not self.vindex.rebuilding and self.vindex.needs_reshape():
+            # Searches keep using the old index (their copy, and the saved file) until the new one is saved.
+            col = self.o.catalog.collection_by_id(self.col.id)
+            log.index.info("%s: reorganising the vector index (%d vectors, drift %.2f)", col.name,
+                           self.vindex.count, self.vindex.drift())
+            self.vindex.start_rebuild(self.o.catalog, col)
+            if not self.o.background_rebuild:
+                self.vindex.finish_rebuild(wait=True)
         version = self.o.catalog.collection_by_id(self.col.id).vector_version
         if any(vi is not None and (vi.dirty or (side := vi.read_sidecar()) is None or side.version != version)
                for vi in (self.vindex, self.ivindex)):

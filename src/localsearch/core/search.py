@@ -137,6 +137,17 @@ def to_hit(score: float, row: ChunkRow, terms: Sequence[str], pattern: re.Patter
                match_spans=inside)
 
 
+def id_ranges(top: int, parts: int) -> list[tuple[int, int]]:
+    """[1, top] cut into `parts` contiguous ranges of (nearly) equal width."""
+    step = top // parts + 1
+    return [(1 + i * step, min(top, (i + 1) * step)) for i in range(parts)]
+
+
+def keyword_merged(results: Sequence[Sequence[tuple[int, float]]], limit: int) -> list[tuple[int, float]]:
+    """Merge BM25 lists of disjoint id ranges (lower is better; one scale, the whole table's)."""
+    return sorted((pair for r in results for pair in r), key=lambda p: p[1])[:limit]
+
+
 def semantic_ranked(results: Sequence[Sequence[tuple[int, float]]], limit: int,
                     floor: float = 0.0) -> list[tuple[int, float]]:
     """Merge per-collection FAISS results (cosine scores share one scale) into one ranked list."""

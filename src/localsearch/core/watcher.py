@@ -102,6 +102,7 @@ class WatchState:
     last_change: float | None = None
     detail: str = ""
     text_left: int = 0  # photos whose text (OCR) is still to be read
+    reorganising: bool = False  # its vector index is being retrained in the background
 
 
 def _watch_limit_hit(e: OSError) -> bool:
@@ -332,6 +333,20 @@ class Watcher:
                 return True
         return False
 
+    def _note_rebuilds(self, indexer: Indexer) -> None:
+        """Tell the window which collections are having their vector index retrained."""
+        busy = indexer.rebuilding_collections()
+        if not busy and not any(s.reorganising for s in self.states.values()):
+            return
+        ids = {c.name: c.id for c in indexer.catalog.collections()}
+        changed = False
+        for name, state in self.states.items():
+            now = ids.get(name) in busy
+            changed |= now != state.reorganising
+            state.reorganising = now
+        if changed:
+            self._publish()
+
     def _work(self) -> None:
         indexer: Indexer | None = None
         catalog: Catalog | None = None
@@ -356,9 +371,11 @@ class Watcher:
                 self._publish()
                 if pending == 0 and not self._requested:
                     indexer.save_dirty()  # quiet now: let searches in other processes load, not rebuild
+                    self._note_rebuilds(indexer)
                     if self._read_photo_text(indexer):
                         continue  # a short step; fresh changes come first
-                    self._idle.set()
+                    if not indexer.rebuilding:  # a retrain in the background is work still to land
+                        self._idle.set()
                 batch = self.queue.take(timeout=0.5)
                 if batch:
                     self._idle.clear()

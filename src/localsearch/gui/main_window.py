@@ -45,6 +45,8 @@ def state_text(state: WatchState | None, progress: Progress | None, failed: int)
         text = f"reading text in photos and scans ({progress.total - progress.done} left)"
     elif state is not None and state.text_left and state.mode in ("watching", "polling"):
         text = f"reading text in photos and scans ({state.text_left} left)"
+    elif state is not None and state.reorganising and state.mode in ("watching", "polling"):
+        text = "reorganising the search index"
     elif state is None:
         text = "starting"
     else:

@@ -385,27 +385,34 @@ class Catalog:
         return out
 
     def keyword_search(self, fts_query: str, collection_ids: list[int], limit: int,
-                       every_collection: bool = False) -> list[tuple[int, float]]:
+                       every_collection: bool = False, rowids: tuple[int, int] | None = None) -> list[tuple[int, float]]:
         """BM25 over passage text and file path; (chunk id, bm25 where lower is better).
 
         When every collection is searched, the FTS table is read alone: joining each match to its
-        chunk and file to filter by collection costs 2-3x the time at 1M passages.
+        chunk and file to filter by collection costs 2-3x the time at 1M passages. rowids limits
+        the search to a range of chunk ids; BM25's statistics stay those of the whole table, so the
+        top hits of several ranges merge into the top hits of all.
         """
         if not fts_query or not collection_ids:
             return []
+        lo, hi = rowids if rowids is not None else (-(2**63), 2**63 - 1)
         if every_collection:
             sql = ("SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS rank FROM chunks_fts WHERE chunks_fts MATCH ?"
-                   " ORDER BY rank LIMIT ?")
-            rows = self.conn.execute(sql, (fts_query, limit)).fetchall()
+                   " AND rowid BETWEEN ? AND ? ORDER BY rank LIMIT ?")
+            rows = self.conn.execute(sql, (fts_query, lo, hi, limit)).fetchall()
         else:
             q = ",".join("?" * len(collection_ids))
             rows = self.conn.execute(
                 "SELECT chunks_fts.rowid, bm25(chunks_fts, 1.0, 0.5) AS rank FROM chunks_fts"
                 " JOIN chunks ch ON ch.id = chunks_fts.rowid JOIN files f ON f.id = ch.file_id"
-                f" WHERE chunks_fts MATCH ? AND f.collection_id IN ({q}) ORDER BY rank LIMIT ?",
-                (fts_query, *collection_ids, limit),
+                " WHERE chunks_fts MATCH ? AND chunks_fts.rowid BETWEEN ? AND ?"
+                f" AND f.collection_id IN ({q}) ORDER BY rank LIMIT ?",
+                (fts_query, lo, hi, *collection_ids, limit),
             ).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
+
+    def max_chunk_id(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
 
     # --- status -------------------------------------------------------------------------------
 
