@@ -34,6 +34,18 @@ def test_onnx_query_encoder_matches_sentence_transformers(real_embedder):
     assert real_embedder._fast_query is not None and sentence.min_cosine(app, reference) >= 0.9999
 
 
+def test_a_query_falls_back_to_the_full_model_when_the_fast_encoder_cannot_open(monkeypatch, real_embedder):
+    def unsupported(folder):
+        raise RuntimeError("a BERT variant the graph does not cover")
+
+    monkeypatch.setattr(query_encoder, "QueryEncoder", unsupported)
+    fresh = sentence.SentenceEmbedder(sentence.packaged_model_dir(), sentence.DEFAULT_MODEL_ID, allow_bf16=False)
+    vector = fresh.embed_query("renew my passport")
+    reference = real_embedder._encode(real_embedder.model, ["renew my passport"], False)
+    assert fresh._fast_ok is False and fresh._fast_query is None
+    assert sentence.min_cosine(vector[None], reference) >= 0.9999
+
+
 def test_a_query_needs_no_torch():
     """A one-off `localsearch search` must not pay torch's import (~3 s) or sentence-transformers' (~10 s)."""
     code = ("import sys; from localsearch.core.embed import factory; from localsearch.core.settings import Settings;"

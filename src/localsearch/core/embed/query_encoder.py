@@ -137,8 +137,8 @@ class QueryEncoder:
         # One query is small: on few cores a second thread only fights the keyword search beside it.
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        options.add_external_initializers(list(self._weights),
-                                          [ort.OrtValue.ortvalue_from_numpy(v) for v in self._weights.values()])
+        self._values = [ort.OrtValue.ortvalue_from_numpy(v) for v in self._weights.values()]  # views, kept too
+        options.add_external_initializers(list(self._weights), self._values)
         self._session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()

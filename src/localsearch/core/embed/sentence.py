@@ -157,10 +157,16 @@ class SentenceEmbedder(LazyModel):
         if self.fast_query_available():
             if self._fast_query is None:
                 with self._query_lock:
-                    if self._fast_query is None:
+                    if self._fast_query is None and self._fast_ok:
                         folder = self._folder()
                         assert folder is not None
-                        self._fast_query = query_encoder.QueryEncoder(folder)
-            return self._fast_query.encode(text)
+                        try:
+                            self._fast_query = query_encoder.QueryEncoder(folder)
+                        except Exception as e:  # a BERT variant the graph does not cover: torch answers
+                            log.embed.warning("fast query encoder unavailable for %s (%s); using the full model",
+                                              folder, e)
+                            self._fast_ok = False
+            if self._fast_query is not None:
+                return self._fast_query.encode(text)
         vector: np.ndarray = self.embed_texts([text])[0]
         return vector
