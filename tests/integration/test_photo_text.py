@@ -77,8 +77,40 @@ def test_photos_are_searchable_before_their_text_is_read(ocr_service, tmp_path):
         eventually(lambda: found(ocr_service, "passport")[:1] == ["note.jpg"], timeout=60)
         assert w.wait_idle(30)
         assert w.states["p"].text_left == 0
+        version = ocr_service.catalog.collection("p").vector_version
+        assert [VectorIndex(ocr_service.paths.vectors, cid, 1, space=space).read_sidecar().version
+                for space in ("text", "image")] == [version, version], "saved once quiet, both files current"
     finally:
         w.stop()
+
+
+def test_steps_of_reading_text_save_the_index_on_the_cadence_not_each_time(ocr_service, tmp_path, monkeypatch):
+    from localsearch.core.indexer import Indexer
+
+    root = tmp_path / "p"
+    root.mkdir()
+    for i, words in enumerate((["PASSPORT RENEWAL FORM"], ["ACME HARDWARE RECEIPT"])):
+        photogen.printed_text_photo(root / f"note{i}.jpg", words)
+    ocr_service.index("p", [str(root)], read_photo_text=False)
+    cid = ocr_service.catalog.collection("p").id
+    saves: list[str] = []
+    real_save = VectorIndex.save
+    monkeypatch.setattr(VectorIndex, "save", lambda self, *a: (saves.append(self.space), real_save(self, *a))[1])
+    indexer = Indexer(ocr_service.catalog, ocr_service.paths.vectors, ocr_service.embedder, ocr_service.settings,
+                      image_embedder=ocr_service.image_embedder)
+    try:
+        for _ in range(2):  # as the watcher does: a step, then a save when one is due
+            assert indexer.read_photo_text("p", max_photos=1).photos_read == 1
+            indexer.save_dirty(due_only=True)
+        assert saves == [], "a whole index file is not rewritten after every step"
+    finally:
+        indexer.close()  # ...but it is once the work stops
+    assert saves == ["text"]
+    version = ocr_service.catalog.collection("p").vector_version
+    for space, dim in (("text", 384), ("image", 1280)):  # the photo index is not rewritten, only noted
+        vi = VectorIndex(ocr_service.paths.vectors, cid, dim, space=space)
+        assert vi.read_sidecar().version == version
+        assert vi.load_or_rebuild(ocr_service.catalog, ocr_service.catalog.collection("p"), persist=False) == "loaded"
 
 
 def test_no_ocr_setting_reads_nothing(tmp_path, image_model):

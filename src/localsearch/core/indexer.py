@@ -129,6 +129,7 @@ class Indexer:
         # The watcher retrains a grown or drifted IVF in the background and keeps indexing changes;
         # a one-off `localsearch index` waits for it, so the index it leaves is the final one.
         self.background_rebuild = False
+        self._last_save = time.monotonic()
         self._pool: ProcessPool | None = None
         self._vindexes: dict[tuple[int, str], VectorIndex] = {}
 
@@ -146,11 +147,21 @@ class Indexer:
         self.save_dirty()
         self._vindexes.clear()
 
-    def save_dirty(self) -> None:
-        for (cid, _), vindex in self._vindexes.items():
+    def save_dirty(self, due_only: bool = False) -> None:
+        """Bring every index file up to the catalog: changed ones are written, unchanged ones that the
+        catalog moved past (text read in photos leaves photo vectors alone) get their version noted,
+        so readers load them instead of rebuilding. due_only: only once save_every_s has passed; an
+        index file is rewritten whole (1.5 GB at 1M vectors), too much for every small step."""
+        for vindex in self._vindexes.values():
             vindex.finish_rebuild()
-            if vindex.dirty:
-                vindex.save_for(self.catalog.collection_by_id(cid))
+        if due_only and time.monotonic() - self._last_save < self.save_every_s:
+            return
+        for (cid, _), vindex in self._vindexes.items():
+            col = self.catalog.collection_by_id(cid)
+            side = vindex.read_sidecar()
+            if vindex.dirty or (side is not None and side.version != col.vector_version):
+                vindex.touch_for(col)
+        self._last_save = time.monotonic()
 
     @property
     def rebuilding(self) -> bool:
@@ -240,10 +251,9 @@ class Indexer:
                 progress.done += 1
                 progress.current = display_path(row.raw_path)
                 self.on_progress(progress)
-        now = self.catalog.collection_by_id(col.id)
-        vindex.save_for(now)
-        if self.image_embedder is not None and now.image_model_id == self.image_embedder.model_id:
-            self._vindex(now, "image")[0].touch_for(now)
+        if self.image_embedder is not None and col.image_model_id == self.image_embedder.model_id:
+            self._vindex(col, "image")  # held, so that saving notes the catalog's new version on it too
+        # Not saved here: the caller's save_dirty() does, on its cadence (the watcher steps often).
         report.cancelled = self.cancel.is_set()
         report.seconds = time.monotonic() - started
         progress.phase = "cancelled" if report.cancelled else "done"

@@ -370,10 +370,13 @@ class Watcher:
                     state.pending = pending + len(self._held.get(state.collection, ()))
                 self._publish()
                 if pending == 0 and not self._requested:
-                    indexer.save_dirty()  # quiet now: let searches in other processes load, not rebuild
+                    reading = self._read_photo_text(indexer)
+                    # Quiet now: let searches in other processes load, not rebuild. Between the short
+                    # steps of reading text, only on the save cadence.
+                    indexer.save_dirty(due_only=reading)
                     self._note_rebuilds(indexer)
-                    if self._read_photo_text(indexer):
-                        continue  # a short step; fresh changes come first
+                    if reading:
+                        continue  # fresh changes come first
                     if not indexer.rebuilding:  # a retrain in the background is work still to land
                         self._idle.set()
                 batch = self.queue.take(timeout=0.5)
