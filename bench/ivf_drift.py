@@ -20,15 +20,7 @@ import faiss
 import numpy as np
 from search_latency import around, topics
 
-from localsearch.core.store.vectors import VectorIndex, build, plan_for, recall
-
-
-def queries_near(vectors: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Questions about these passages: each moved off its passage (cosine ~0.7), as the tuner's are."""
-    picks = vectors[rng.choice(len(vectors), n, replace=False)]
-    q = picks + rng.normal(0, 1.0 / np.sqrt(vectors.shape[1]), picks.shape).astype(np.float32)
-    out: np.ndarray = q / np.linalg.norm(q, axis=1, keepdims=True)
-    return out
+from localsearch.core.store.vectors import VectorIndex, build, plan_for, questions_about, recall
 
 
 def scenario(name: str, base: np.ndarray, added: np.ndarray, directory: Path, seed: int) -> dict[str, object]:
@@ -46,7 +38,7 @@ def scenario(name: str, base: np.ndarray, added: np.ndarray, directory: Path, se
     everything, all_ids = np.concatenate([base, added]), np.concatenate([ids, new_ids])
     exact = faiss.IndexFlatIP(dim)
     exact.add(everything)
-    q = queries_near(added, 500, rng)
+    q = questions_about(added, 500, rng)
     truth = all_ids[exact.search(q, 10)[1]]
     before = recall(vi.index.search(q, 10)[1], truth)
     drift, wants, nprobe_before = vi.drift(), vi.needs_reshape(), vi.nprobe

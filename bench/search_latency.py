@@ -16,7 +16,7 @@ import time
 import faiss
 import numpy as np
 
-from localsearch.core.store.vectors import build, gpu_count, plan_for, recall, to_gpu
+from localsearch.core.store.vectors import build, gpu_count, plan_for, questions_about, recall, to_gpu
 
 
 def clustered(n: int, dim: int, clusters: int, rng: np.random.Generator) -> np.ndarray:
@@ -106,9 +106,7 @@ def main() -> None:
     data = clustered(args.vectors, args.dim, args.clusters, rng)
     ids = np.arange(1, args.vectors + 1, dtype=np.int64)
     gen_s = time.perf_counter() - t0
-    picks = data[rng.choice(args.vectors, args.queries, replace=False)]
-    queries = picks + rng.normal(0, 1.0 / np.sqrt(args.dim), picks.shape).astype(np.float32)
-    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    queries = questions_about(data, args.queries, rng)
 
     plan = plan_for(args.vectors, args.compression)
     t0 = time.perf_counter()

@@ -77,20 +77,20 @@ def main(out: Path) -> None:
     window.banner.hide()
     done: list[int] = []
     window.search_done.connect(done.append)
-    window.search.setText("how much do I pay the landlord every month")
-    pump(lambda: bool(done))
-    shot("2-document-hits.png")
-    done.clear()
-    window.kind.setCurrentText("Photos")
-    window.search.setText("sunset")
-    pump(lambda: bool(done) and len(window.model._pixmaps) >= 4, timeout=30)
-    shot("3-photo-grid.png")
-    done.clear()
-    window.kind.setCurrentText("Documents and photos")
-    window.search.setText("receipt from the hardware store")
-    pump(lambda: bool(done))
-    window.view.setCurrentIndex(window.model.index(0))
-    shot("6-text-in-photo.png")
+
+    def results(kind: str, text: str, name: str, photos: int = 0, select_first: bool = False) -> None:
+        """Type a query as a user would, wait for its results (and photos' thumbnails), take the shot."""
+        done.clear()
+        window.kind.setCurrentText(kind)
+        window.search.setText(text)
+        pump(lambda: bool(done) and len(window.model._pixmaps) >= photos, timeout=30.0 if photos else 120.0)
+        if select_first:
+            window.view.setCurrentIndex(window.model.index(0))
+        shot(name)
+
+    results("Documents and photos", "how much do I pay the landlord every month", "2-document-hits.png")
+    results("Photos", "sunset", "3-photo-grid.png", photos=4)
+    results("Documents and photos", "receipt from the hardware store", "6-text-in-photo.png", select_first=True)
     from localsearch.gui.dialogs import SettingsDialog
 
     dialog = SettingsDialog(service.settings, window)
@@ -106,12 +106,7 @@ def main(out: Path) -> None:
                         (QPalette.ColorRole.Mid, "#3a3f45")):
         dark.setColor(role, QColor(color))
     app.setPalette(dark)
-    done.clear()
-    window.kind.setCurrentText("Documents and photos")
-    window.search.setText("invoice 2024-0042")
-    pump(lambda: bool(done))
-    window.view.setCurrentIndex(window.model.index(0))
-    shot("4-dark-palette.png")
+    results("Documents and photos", "invoice 2024-0042", "4-dark-palette.png", select_first=True)
     app.setPalette(QPalette())
     done.clear()
     window.find_similar(str(photos / "sunset in the hills.jpg"))  # what dropping that photo does

@@ -502,13 +502,14 @@ class MainWindow(QMainWindow):
             QGuiApplication.clipboard().setText(path)
 
     def _result_menu(self, pos: object) -> None:
-        if not self.view.indexAt(pos).isValid():  # type: ignore[arg-type]
+        index = self.view.indexAt(pos)  # type: ignore[arg-type]
+        if not index.isValid():
             return
         menu = QMenu(self)
         menu.addAction("Open", self.open_hit)
         menu.addAction("Show in folder", self.reveal_current)
         menu.addAction("Copy path", self.copy_current)
-        hit = self.view.indexAt(pos).data(HitRole)  # type: ignore[arg-type]
+        hit = index.data(HitRole)
         if hit.kind == "photo":
             menu.addAction("Find similar photos", lambda: self.find_similar(hit.path))
         menu.exec(self.view.viewport().mapToGlobal(pos))  # type: ignore[arg-type]

@@ -7,12 +7,16 @@ that would need gigabytes; EXIF orientation is applied so a rotated phone photo 
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from localsearch.core.errors import FileTooLarge, UnsupportedFile
 from localsearch.core.extract.limits import Limits
 from localsearch.core.types import Extracted
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 SIDE = 224
 MAX_PIXELS = 200_000_000  # ~ a 14k x 14k panorama; past this, decoding alone could take GBs
@@ -52,14 +56,23 @@ def _decoding() -> Iterator[None]:
         raise UnsupportedFile(f"unreadable or truncated image ({type(e).__name__}: {e})") from e
 
 
-def decode_fitting(path: str | Path, side: int) -> np.ndarray:
-    """RGB uint8, upright, fitting in side x side: for OCR, and thumbnails of formats Qt cannot read."""
+@contextlib.contextmanager
+def _upright(path: str | Path, side: int) -> Iterator["Image.Image"]:
+    """The first frame, RGB, EXIF orientation applied; JPEGs decoded at the smallest DCT scale still
+    >= side (1/4 of a 12 MP photo for 224: 1.6x the photos/s of scale >= 448, for the same input)."""
     from PIL import Image, ImageOps
 
     with _decoding(), Image.open(path) as source:
         source.draft("RGB", (side, side))
-        source.seek(0)
-        image = ImageOps.exif_transpose(source).convert("RGB")
+        source.seek(0)  # GIF/TIFF: the first frame
+        yield ImageOps.exif_transpose(source).convert("RGB")
+
+
+def decode_fitting(path: str | Path, side: int) -> np.ndarray:
+    """RGB uint8, upright, fitting in side x side: for OCR, and thumbnails of formats Qt cannot read."""
+    from PIL import Image
+
+    with _upright(path, side) as image:
         image.thumbnail((side, side), Image.Resampling.LANCZOS)
         return np.asarray(image, dtype=np.uint8).copy()
 
@@ -68,12 +81,7 @@ def to_model_input(path: Path) -> np.ndarray:
     """(224, 224, 3) uint8: resized (short side 256) and centre-cropped, as ImageNet models expect."""
     from PIL import Image, ImageOps
 
-    with _decoding(), Image.open(path) as source:
-        # JPEG: decode at the smallest DCT scale still >= 224 a side (1/4 of a 12 MP photo):
-        # 1.6x the photos/s of scale >= 448, for the same 224 x 224 input.
-        source.draft("RGB", (SIDE, SIDE))
-        source.seek(0)  # GIF/TIFF: the first frame
-        upright = ImageOps.exif_transpose(source).convert("RGB")
+    with _upright(path, SIDE) as upright:
         square = ImageOps.fit(upright, (SIDE, SIDE), Image.Resampling.BILINEAR, centering=(0.5, 0.5))
         return np.asarray(square, dtype=np.uint8).copy()
 

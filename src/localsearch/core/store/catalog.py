@@ -355,6 +355,9 @@ class Catalog:
             vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
             yield ids, vecs
 
+    _CHUNK_ROW = ("SELECT ch.id, ch.file_id, c.name, f.path, f.kind, ch.start, ch.end, ch.page, ch.text, f.mtime_ns"
+                  " FROM chunks ch JOIN files f ON f.id = ch.file_id JOIN collections c ON c.id = f.collection_id")
+
     def chunk_rows(self, ids: Iterable[int]) -> dict[int, ChunkRow]:
         ids = list(ids)
         if not ids:
@@ -364,9 +367,7 @@ class Catalog:
             part = ids[i : i + 900]
             q = ",".join("?" * len(part))
             for r in self.conn.execute(
-                "SELECT ch.id, ch.file_id, c.name, f.path, f.kind, ch.start, ch.end, ch.page, ch.text, f.mtime_ns"
-                " FROM chunks ch JOIN files f ON f.id = ch.file_id JOIN collections c ON c.id = f.collection_id"
-                f" WHERE ch.id IN ({q})",
+                f"{self._CHUNK_ROW} WHERE ch.id IN ({q})",
                 part,
             ):
                 out[r[0]] = ChunkRow(*r)
@@ -376,10 +377,8 @@ class Catalog:
         """For image hits (keyed by file): the photo's first passage (its name and labels)."""
         out: dict[int, ChunkRow] = {}
         for fid in file_ids:
-            r = self.conn.execute(
-                "SELECT ch.id, ch.file_id, c.name, f.path, f.kind, ch.start, ch.end, ch.page, ch.text, f.mtime_ns"
-                " FROM chunks ch JOIN files f ON f.id = ch.file_id JOIN collections c ON c.id = f.collection_id"
-                " WHERE ch.file_id = ? ORDER BY ch.ord LIMIT 1", (fid,)).fetchone()
+            r = self.conn.execute(f"{self._CHUNK_ROW} WHERE ch.file_id = ? ORDER BY ch.ord LIMIT 1",
+                                  (fid,)).fetchone()
             if r:
                 out[fid] = ChunkRow(*r)
         return out

@@ -105,14 +105,20 @@ def build(ids: np.ndarray, vectors: np.ndarray, plan: Plan, seed: int = 0) -> Bu
     return Built(ivf, tune_nprobe(ivf, ids, vectors, rng), error)
 
 
+def questions_about(vectors: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n of these vectors, each moved well off its spot (cosine ~0.7 to where it started), as a
+    question is to the passage that answers it."""
+    picks = vectors[rng.choice(len(vectors), size=min(n, len(vectors)), replace=False)]
+    q = picks + rng.normal(0, 1.0 / np.sqrt(vectors.shape[1]), picks.shape).astype(np.float32)
+    out: np.ndarray = q / np.linalg.norm(q, axis=1, keepdims=True)
+    return out
+
+
 def tune_nprobe(index: faiss.IndexIVF, ids: np.ndarray, vectors: np.ndarray, rng: np.random.Generator,
                 queries: int = 200, k: int = 10) -> int:
-    """The smallest nprobe whose recall@k against exact search reaches TARGET_RECALL, on the
-    collection's own vectors moved well off their spot (cosine ~0.7 to where they started), as a
-    question is to the passage that answers it."""
-    picks = vectors[rng.choice(len(vectors), size=min(queries, len(vectors)), replace=False)]
-    q = picks + rng.normal(0, 1.0 / np.sqrt(vectors.shape[1]), picks.shape).astype(np.float32)
-    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    """The smallest nprobe whose recall@k against exact search reaches TARGET_RECALL, on questions
+    about the collection's own vectors."""
+    q = questions_about(vectors, queries, rng)
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)
     _, rows = exact.search(q, k)
