@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -53,6 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     wa = sub.add_parser("watch", help="keep collections current as files change (foreground; Ctrl-C stops)")
     wa.add_argument("-c", "--collection", action="append", help="watch only this collection (repeatable)")
     wa.add_argument("--poll", action="store_true", help="poll instead of OS file events (network shares)")
+
+    sv = sub.add_parser("serve", help="let other programs on this computer search over HTTP (keeps collections "
+                        "current too; Ctrl-C stops)")
+    sv.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 and ::1 (default 8765; 0: any free)")
+    sv.add_argument("--host", metavar="ADDR", help="listen on ADDR instead of loopback: other computers can then "
+                    "reach your files' text (needs --i-know-this-exposes-my-files; the token is still required)")
+    sv.add_argument("--i-know-this-exposes-my-files", dest="expose", action="store_true", help=argparse.SUPPRESS)
+    sv.add_argument("--cors-origin", action="append", metavar="ORIGIN",
+                    help="let web pages of ORIGIN (e.g. a browser extension) read results (repeatable; none by default)")
+    sv.add_argument("--show-token", action="store_true", help="print the access token (made on first use) and exit")
+    sv.add_argument("--poll", action="store_true", help="poll instead of OS file events (network shares)")
 
     st = sub.add_parser("status", help="collections, files, chunks, failures, model, index sizes")
     st.add_argument("--json", action="store_true")
@@ -208,6 +220,58 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from localsearch.api import server, tokens
+
+    if args.host and not server.is_loopback(args.host) and not args.expose:
+        raise KnownError(f"listening on {args.host} lets other computers search the text of your files; if you mean "
+                         "it, add --i-know-this-exposes-my-files (requests still need the token)")
+    if not 0 <= args.port <= 65535:
+        raise KnownError(f"--port must be from 0 to 65535, not {args.port}")
+    home = paths.resolve(args.home)
+    token = tokens.load_or_create(home.config)
+    if args.show_token:
+        print(token)
+        return 0
+    if not args.verbose:
+        log.setup(logging.INFO)
+    from localsearch.api.app import Host, create_app
+    from localsearch.core import watcher as watcher_mod
+
+    service = _service(args)
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    w = None
+    other = watcher_mod.read_state(service.watch_state_file)
+    if other is not None and other.get("pid") not in (None, os.getpid()):
+        log.api.warning("another LocalSearch (pid %s) keeps the index current; serving searches only", other["pid"])
+    elif service.catalog.collections():
+        w = service.watcher(force_polling=args.poll).start()
+    api = None
+    try:
+        api = server.ApiServer(create_app(Host(service, token, lambda: w), args.cors_origin or ()),
+                               host=args.host, port=args.port).start()
+        print(f"LocalSearch service on {' and '.join(api.urls)} (docs: {api.urls[0]}/docs); "
+              "token: localsearch serve --show-token; Ctrl-C stops", flush=True)
+        while not stop.wait(0.5):
+            if (w is not None and w.error is not None) or api.error is not None:
+                break
+    finally:
+        if api is not None:
+            api.stop()
+        if w is not None:
+            log.watch.info("stopping: committing what is done")
+            w.stop()
+        signal.signal(signal.SIGINT, previous)
+        service.close()
+    if w is not None and w.error is not None:
+        raise w.error
+    if api is not None and api.error is not None:
+        raise KnownError(f"the HTTP service stopped: {api.error}")
+    return 0
+
+
 def _date(text: str | None, end_of_day: bool = False) -> float | None:
     if not text:
         return None
@@ -268,7 +332,7 @@ def cmd_collections(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"index": cmd_index, "search": cmd_search, "watch": cmd_watch, "status": cmd_status,
+COMMANDS = {"index": cmd_index, "search": cmd_search, "watch": cmd_watch, "serve": cmd_serve, "status": cmd_status,
             "collections": cmd_collections}
 
 

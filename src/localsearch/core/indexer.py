@@ -191,7 +191,8 @@ class Indexer:
         report = Report(collection=name)
         col = self._bind_model(col, report)
         self.on_progress(Progress(name, "scanning"))
-        scan = scanner.scan(self.catalog.roots(col.id), self.settings.excludes)
+        roots = self.catalog.roots(col.id)
+        scan = scanner.scan(roots, self.settings.excludes, self._bounds(roots))
         scan.protected.extend(scan.missing)  # a root that is gone (unmounted drive) keeps its index
         return self._run(col, scan, self.catalog.files(col.id), report, full=True)
 
@@ -211,8 +212,12 @@ class Indexer:
         })
         if not scope:
             return report
-        scan = scanner.scan(scope, self.settings.excludes)
+        scan = scanner.scan(scope, self.settings.excludes, self._bounds(self.catalog.roots(col.id)))
         return self._run(col, scan, self.catalog.files_under(col.id, scope), report, full=False)
+
+    def _bounds(self, roots: list[str]) -> list[str] | None:
+        """The folders links may lead into: the collection's own, unless the user allows any."""
+        return None if self.settings.follow_symlinks_outside else roots
 
     def read_photo_text(self, name: str, max_photos: int | None = None) -> Report:
         """The slow second pass: OCR the photos not read since they changed, in the worker pool.

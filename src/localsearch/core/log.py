@@ -8,6 +8,7 @@ store = logging.getLogger("localsearch.store")
 embed = logging.getLogger("localsearch.embed")
 search = logging.getLogger("localsearch.search")
 watch = logging.getLogger("localsearch.watch")
+api = logging.getLogger("localsearch.api")
 
 
 def setup(level: int = logging.INFO) -> None:

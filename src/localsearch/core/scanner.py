@@ -1,6 +1,9 @@
 """Walk a collection's roots: every regular file with its size and mtime, plus what could not be walked.
 
-Paths are bytes end to end (os.fsencode), so names that are not valid UTF-8 survive unchanged.
+Paths are bytes end to end (os.fsencode), so names that are not valid UTF-8 survive unchanged. A
+symbolic link whose target lies outside the collection's folders is not followed (a link to
+/etc/shadow or to another user's files must not put their text in the index); it is recorded with
+its reason instead.
 """
 
 import errno
@@ -34,6 +37,9 @@ def is_excluded(name: bytes, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(text, p) for p in patterns)
 
 
+OUTSIDE = "link leads outside the collection's folders (not followed)"
+
+
 def _problem_for(e: OSError) -> str:
     if e.errno == errno.ELOOP:
         return "symlink loop"
@@ -44,9 +50,16 @@ def _problem_for(e: OSError) -> str:
     return f"cannot read: {e.strerror or e}"
 
 
-def scan(roots: Iterable[str | bytes], excludes: Iterable[str] = ()) -> ScanResult:
+def scan(roots: Iterable[str | bytes], excludes: Iterable[str] = (),
+         within: Iterable[str | bytes] | None = None) -> ScanResult:
+    """Walk `roots`; with `within` (the collection's folders), links that resolve outside them are not followed."""
     patterns = list(excludes)
     result = ScanResult()
+    bounds = [os.path.realpath(os.fsencode(r)) for r in within] if within is not None else None
+
+    def outside(path: bytes) -> bool:
+        return bounds is not None and not under_any(os.path.realpath(path), bounds)
+
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[bytes] = set()
 
@@ -61,6 +74,9 @@ def scan(roots: Iterable[str | bytes], excludes: Iterable[str] = ()) -> ScanResu
             st = os.stat(raw_root)
         except OSError:
             result.missing.append(raw_root)
+            continue
+        if outside(raw_root):  # a watcher's scoped path: itself a link, or below a linked folder
+            result.problems.append((raw_root, OUTSIDE))
             continue
         if stat.S_ISREG(st.st_mode):
             add(raw_root, st)
@@ -83,6 +99,9 @@ def scan(roots: Iterable[str | bytes], excludes: Iterable[str] = ()) -> ScanResu
                 continue
             for entry in entries:
                 if is_excluded(entry.name, patterns):
+                    continue
+                if entry.is_symlink() and outside(entry.path):
+                    result.problems.append((entry.path, OUTSIDE))
                     continue
                 try:
                     est = entry.stat(follow_symlinks=True)

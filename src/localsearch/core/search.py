@@ -129,12 +129,35 @@ def make_snippet(text: str, spans: list[tuple[int, int]], width: int = 320) -> t
     return snippet, start, inside
 
 
-def to_hit(score: float, row: ChunkRow, terms: Sequence[str], pattern: re.Pattern[str] | None = None) -> Hit:
+def explain(row: ChunkRow, spans: Sequence[tuple[int, int]], pattern: re.Pattern[str] | None,
+            by_meaning: bool, by_look: bool = False) -> list[str]:
+    """Why a hit is shown, in words a person reads: the query words its passage holds, its file name,
+    closeness in meaning, the page. The score says how much; this says what."""
+    why: list[str] = []
+    words = list(dict.fromkeys(row.text[a:b].lower() for a, b in spans))
+    if words:
+        why.append("words: " + ", ".join(words[:5]) + (" …" if len(words) > 5 else ""))
+    if pattern is not None and pattern.search(os.path.basename(row.path)):
+        why.append("file name")
+    if by_meaning:
+        why.append("meaning")
+    if by_look:
+        why.append("looks like the words")
+    if row.page is not None:
+        why.append(f"page {row.page}")
+    return why
+
+
+def to_hit(score: float, row: ChunkRow, terms: Sequence[str], pattern: re.Pattern[str] | None = None,
+           why: Sequence[str] | None = None, by_meaning: bool = False, by_look: bool = False) -> Hit:
+    """One file's hit; `why` given (a photo look-alike) or explained from the words and lists that found it."""
     spans = match_spans(row.text, terms, pattern)
     snippet, offset, inside = make_snippet(row.text, spans)
+    if why is None:
+        why = explain(row, spans, pattern if pattern is not None else term_pattern(terms), by_meaning, by_look)
     return Hit(path=row.path, kind=row.kind, score=score, snippet=snippet, collection=row.collection,
                start=row.start + offset, end=row.start + offset + len(snippet), page=row.page, chunk_id=row.id,
-               match_spans=inside)
+               match_spans=inside, why=list(why))
 
 
 def id_ranges(top: int, parts: int) -> list[tuple[int, int]]:

@@ -42,6 +42,11 @@ class Settings:
     """'sq8' stores 1 byte per dimension instead of 4 (large collections; slightly lower recall)."""
     ocr: bool = True
     """Read text inside photos and scanned PDF pages (slow: about 1 s each on 2 cores), after the fast pass."""
+    follow_symlinks_outside: bool = False
+    """Index what links lead to outside the collection's folders (off: such links are recorded, not read)."""
+    serve_api: bool = False
+    """Let other programs on this computer search through the window (HTTP on loopback, with a token)."""
+    api_port: int = 8765
     embed_batch: int = 64
     commit_every_chunks: int = 512
 

@@ -47,12 +47,15 @@ class Hit:
     chunk_id: int | None = None
     match_spans: list[tuple[int, int]] = field(default_factory=list)
     """Offsets of query words inside `snippet`, for highlighting."""
+    why: list[str] = field(default_factory=list)
+    """Why it matched, in plain words: "words: rent, monthly", "meaning", "file name", "page 2"."""
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
             "path": self.path,
             "kind": self.kind,
             "score": round(self.score, 6),
+            "why": list(self.why),
             "snippet": self.snippet,
             "collection": self.collection,
         }

@@ -36,6 +36,10 @@ class SettingsDialog(QDialog):
         self.max_mb.setRange(1, 100_000)
         self.max_mb.setSuffix(" MiB")
         self.max_mb.setValue(settings.max_file_mb)
+        self.serve_api = QCheckBox("Let other apps on this computer search (launchers, editors, scripts)")
+        self.serve_api.setChecked(settings.serve_api)
+        self.serve_api.setToolTip(f"A local HTTP service on 127.0.0.1:{settings.api_port}, for programs that have the "
+                                  "token (localsearch serve --show-token). Other computers cannot reach it.")
         self.excludes = QPlainTextEdit("\n".join(settings.excludes))
         self.excludes.setPlaceholderText("one name pattern per line, e.g. node_modules or *.log")
         form = QFormLayout()
@@ -45,6 +49,7 @@ class SettingsDialog(QDialog):
         form.addRow("Device", self.device)
         form.addRow("Largest file to read", self.max_mb)
         form.addRow("Skip files and folders named", self.excludes)
+        form.addRow("", self.serve_api)
         note = QLabel("Changing the text or photo model re-indexes every collection; searches keep working by "
                       "keywords meanwhile.")
         note.setWordWrap(True)
@@ -61,7 +66,7 @@ class SettingsDialog(QDialog):
         excludes = [line.strip() for line in self.excludes.toPlainText().splitlines() if line.strip()]
         return dataclasses.replace(self.original, text_model=self.model.currentText().strip() or DEFAULT_TEXT_MODEL,
                                    image_model=self.image_model.currentText().strip() or "default",
-                                   ocr=self.ocr.isChecked(),
+                                   ocr=self.ocr.isChecked(), serve_api=self.serve_api.isChecked(),
                                    device=self.device.currentText(), max_file_mb=self.max_mb.value(),
                                    excludes=excludes)
 

@@ -22,6 +22,7 @@ from localsearch.core.service import SearchResult, Service
 from localsearch.core.settings import save as save_settings
 from localsearch.core.store.catalog import Catalog
 from localsearch.core.watcher import Watcher, WatchState
+from localsearch.gui.api_host import ApiHost
 from localsearch.gui.bridge import WatchBridge
 from localsearch.gui.dialogs import FailuresDialog, SettingsDialog
 from localsearch.gui.results import HitRole, ResultDelegate, ResultsModel
@@ -100,6 +101,9 @@ class MainWindow(QMainWindow):
         self.progress_started: dict[str, float] = {}
         self.open_url = QDesktopServices.openUrl  # replaced by tests
         self.qsettings = QSettings(str(service.paths.config / "window.ini"), QSettings.Format.IniFormat)
+        self.api = ApiHost(service, lambda: self.watcher, self)
+        self.api.started.connect(lambda url: self.statusBar().showMessage(f"Other apps can search at {url}", 8000))
+        self.api.failed.connect(self.show_message)
 
         self.setWindowTitle("LocalSearch")
         self.setAcceptDrops(True)
@@ -108,6 +112,7 @@ class MainWindow(QMainWindow):
         self.refresh_collections()
         if watch:
             QTimer.singleShot(0, self.start_watching)
+        QTimer.singleShot(0, self.api.sync)
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -550,6 +555,7 @@ class MainWindow(QMainWindow):
         """Stop background work cleanly: the batch in flight is committed, indexes saved."""
         self.debounce.stop()
         self.control.wait()
+        self.api.stop()  # no new requests while the writer stops
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
@@ -563,3 +569,4 @@ class MainWindow(QMainWindow):
         new = dialog.result_settings()
         save_settings(self.service.paths.settings, new)
         self._with_watcher_stopped(lambda: self.service.apply_settings(new))
+        self.api.sync(new)

@@ -77,6 +77,25 @@ def decode_fitting(path: str | Path, side: int) -> np.ndarray:
         return np.asarray(image, dtype=np.uint8).copy()
 
 
+def thumbnail_jpeg(path: str | Path, side: int, quality: int = 85) -> bytes:
+    """A JPEG fitting in side x side, upright (for programs that show results: the HTTP service)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(decode_fitting(path, side)).save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
+def pixel_count(path: str | Path) -> int:
+    """Width x height from the header alone (no decoding), to refuse huge images before reading them."""
+    from PIL import Image
+
+    with _decoding(), Image.open(path) as image:
+        return int(image.width) * int(image.height)
+
+
 def to_model_input(path: Path) -> np.ndarray:
     """(224, 224, 3) uint8: resized (short side 256) and centre-cropped, as ImageNet models expect."""
     from PIL import Image, ImageOps

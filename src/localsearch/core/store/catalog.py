@@ -199,6 +199,17 @@ class Catalog:
     def add_root(self, cid: int, root: str) -> None:
         self.conn.execute("INSERT OR IGNORE INTO roots(collection_id, path) VALUES (?, ?)", (cid, root))
 
+    def indexed_kind(self, cid: int, raw_path: bytes) -> str | None:
+        """The kind of a successfully indexed file at exactly raw_path, or None."""
+        row = self.conn.execute("SELECT kind FROM files WHERE collection_id = ? AND raw_path = ? AND status = 'ok'",
+                                (cid, raw_path)).fetchone()
+        return str(row[0]) if row else None
+
+    def last_commit(self, cid: int) -> float | None:
+        """When a file of the collection was last committed (epoch seconds), if ever."""
+        row = self.conn.execute("SELECT max(indexed_at) FROM files WHERE collection_id = ?", (cid,)).fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
     def roots(self, cid: int) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT path FROM roots WHERE collection_id = ? ORDER BY path", (cid,))]
 
