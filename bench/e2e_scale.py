@@ -23,7 +23,7 @@ from corpus import paragraph, vocabulary  # noqa: E402
 from localsearch.core import paths  # noqa: E402
 from localsearch.core.embed.sentence import DEFAULT_MODEL_ID  # noqa: E402
 from localsearch.core.search import Query  # noqa: E402
-from localsearch.core import service as service_module  # noqa: E402
+from localsearch.core import searcher as searcher_module  # noqa: E402
 from localsearch.core.service import Service  # noqa: E402
 from localsearch.core.settings import Settings  # noqa: E402
 from localsearch.core.store.catalog import Catalog, FileResult  # noqa: E402
@@ -70,7 +70,7 @@ def main() -> None:
                     help="BM25 as one query, not split into id ranges (for an A/B of the split)")
     args = ap.parse_args()
     if args.one_keyword_query:
-        service_module.KEYWORD_SPLIT_AT = 2**62
+        searcher_module.KEYWORD_SPLIT_AT = 2**62
     home = Path(args.home)
     fill_s = None
     if not (home / "data" / "catalog.sqlite3").exists():
@@ -101,7 +101,7 @@ def main() -> None:
 
     print(json.dumps({"bench": "e2e_scale", "chunks": args.chunks, "catalog_fill_s": fill_s,
                       "vector_index": state, "vector_index_s": index_s, "kind": vi.kind, "nprobe": vi.nprobe,
-                      "keyword_parts": 1 if args.one_keyword_query else service_module.KEYWORD_PARTS,
+                      "keyword_parts": 1 if args.one_keyword_query else searcher_module.KEYWORD_PARTS,
                       "query_embed_ms": pct(stages["embed"]), "search_end_to_end_ms": pct(stages["search"])}))
 
 

@@ -58,7 +58,7 @@ def ranked_lists(service: Service, text: str, depth: int) -> tuple[list[tuple[in
     cols = service.catalog.collections()
     kw = service.catalog.keyword_search(search.fts_query(text), [c.id for c in cols], depth)
     q = service.embedder.embed_query(text)
-    sem = [p for c in cols for p in service._vector_index(c).search(q, depth)]
+    sem = [p for c in cols for p in service.searcher.vector_index(c).search(q, depth)]
     return kw, sorted(sem, key=lambda p: -p[1])
 
 

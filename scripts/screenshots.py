@@ -97,6 +97,13 @@ def main(out: Path) -> None:
     dialog.show()
     shot("7-settings.png", dialog)
     dialog.close()
+    import dataclasses
+
+    started: list[str] = []
+    window.api.started.connect(started.append)
+    window.api.sync(dataclasses.replace(service.settings, serve_api=True, api_port=0))  # what the checkbox does
+    pump(lambda: bool(started), timeout=30)
+    shot("8-other-apps-can-search.png")
     dark = QPalette()
     for role, color in ((QPalette.ColorRole.Window, "#1f2226"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
                         (QPalette.ColorRole.Base, "#15171a"), (QPalette.ColorRole.AlternateBase, "#262a2f"),
@@ -107,6 +114,10 @@ def main(out: Path) -> None:
         dark.setColor(role, QColor(color))
     app.setPalette(dark)
     results("Documents and photos", "invoice 2024-0042", "4-dark-palette.png", select_first=True)
+    dialog = SettingsDialog(dataclasses.replace(service.settings, serve_api=True), window)
+    dialog.show()
+    shot("9-settings-dark.png", dialog)
+    dialog.close()
     app.setPalette(QPalette())
     done.clear()
     window.find_similar(str(photos / "sunset in the hills.jpg"))  # what dropping that photo does

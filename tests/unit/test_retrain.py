@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from localsearch.core import search
-from localsearch.core import service as service_mod
+from localsearch.core import searcher as searcher_mod
 from localsearch.core.search import Query
 from localsearch.core.service import Service
 from localsearch.core.settings import Settings
@@ -159,7 +159,7 @@ def test_search_keeps_serving_until_the_indexer_saves_then_picks_the_new_file_up
     service = Service(home, Settings(), StubEmbedder())
     try:
         assert service.search(Query("extra", k=5)).hits
-        first = service._vector_index(service.catalog.collection("big"))
+        first = service.searcher.vector_index(service.catalog.collection("big"))
         assert not first.stale and first.count == 30_000
 
         rebuilds: list[str] = []
@@ -167,9 +167,9 @@ def test_search_keeps_serving_until_the_indexer_saves_then_picks_the_new_file_up
         late = topic_data(5, range(100), seed=11)
         add_file(cat, cid, "/late.txt", late)  # the indexer committed; it has not saved yet
         assert service.search(Query("extra", k=5)).hits
-        behind = service._vector_index(service.catalog.collection("big"))
+        behind = service.searcher.vector_index(service.catalog.collection("big"))
         assert behind.stale and behind.count == 30_000 and rebuilds == []
-        assert service._vector_index(service.catalog.collection("big")) is behind, "not reloaded per search"
+        assert service.searcher.vector_index(service.catalog.collection("big")) is behind, "not reloaded per search"
 
         ids = [r[0] for r in cat.conn.execute("SELECT ch.id FROM chunks ch JOIN files f ON f.id = ch.file_id"
                                               " WHERE f.raw_path = ?", (b"/late.txt",))]
@@ -177,7 +177,7 @@ def test_search_keeps_serving_until_the_indexer_saves_then_picks_the_new_file_up
         writer.add(ids, list(late))
         writer.save_for(cat.collection_by_id(cid))  # ...and now it has
         service.search(Query("extra", k=5))
-        fresh = service._vector_index(service.catalog.collection("big"))
+        fresh = service.searcher.vector_index(service.catalog.collection("big"))
         assert fresh is not behind and not fresh.stale and fresh.count == 30_005 and rebuilds == []
     finally:
         service.close()
@@ -195,15 +195,15 @@ def test_split_keyword_search_returns_what_one_query_returns(service, tmp_path, 
     cid = service.catalog.collection("docs").id
     fts = search.fts_query("apple cherry grape")
     whole = service.catalog.keyword_search(fts, [cid], 1000, every_collection=True)
-    monkeypatch.setattr(service_mod, "KEYWORD_SPLIT_AT", 0)
+    monkeypatch.setattr(searcher_mod, "KEYWORD_SPLIT_AT", 0)
     for depth in (1000, 25):
         for every in (True, False):
-            split, seconds = service._keyword_search("apple cherry grape", [cid], depth, every)()
+            split, seconds = service.searcher._keyword_search("apple cherry grape", [cid], depth, every)()
             assert seconds > 0
             assert [round(s, 9) for _, s in split] == [round(s, 9) for _, s in whole[:depth]]
             if depth == 1000:
                 assert sorted(split) == sorted(whole) and len(whole) > 100
     # each helper thread has its own connection, and so has the thread that searches
-    assert len(service._readers) == service_mod.KEYWORD_PARTS + 1
+    assert len(service.searcher._readers) == searcher_mod.KEYWORD_PARTS + 1
     hits = service.search(Query("apple cherry grape", k=5)).hits
     assert len(hits) == 5

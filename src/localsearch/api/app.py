@@ -36,7 +36,8 @@ from localsearch.core.errors import CollectionNotFound, ExtractionError, FileToo
 from localsearch.core.extract import photo
 from localsearch.core.filetypes import FILE_TYPES
 from localsearch.core.search import Query as SearchQuery
-from localsearch.core.service import SearchResult, Service
+from localsearch.core.searcher import SearchResult
+from localsearch.core.service import Service
 
 if TYPE_CHECKING:
     from localsearch.core.watcher import Watcher

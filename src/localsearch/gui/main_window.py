@@ -18,7 +18,8 @@ from localsearch.core import extract, log
 from localsearch.core.errors import KnownError
 from localsearch.core.indexer import Progress, Report
 from localsearch.core.search import Query
-from localsearch.core.service import SearchResult, Service
+from localsearch.core.searcher import SearchResult
+from localsearch.core.service import Service
 from localsearch.core.settings import save as save_settings
 from localsearch.core.store.catalog import Catalog
 from localsearch.core.watcher import Watcher, WatchState

@@ -1,0 +1,267 @@
+"""Query -> hits over the catalog and the vector indexes: the read side of the engine.
+
+Many threads search at once (the window's runner, the HTTP service's pool, the keyword helpers): each
+reads through its own SQLite connection, and the cache of loaded vector indexes is locked. Nothing
+here writes; the indexer is the only writer.
+"""
+
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from localsearch.core import log, search
+from localsearch.core.embed.base import Embedder
+from localsearch.core.paths import Paths
+from localsearch.core.settings import Settings
+from localsearch.core.store.catalog import Catalog, Collection
+from localsearch.core.store.vectors import VectorIndex
+from localsearch.core.types import Hit
+
+if TYPE_CHECKING:
+    from localsearch.core.embed.image import ImageEmbedder
+
+_latency_mode = False
+KEYWORD_SPLIT_AT = 250_000
+"""From this many passages BM25 runs as KEYWORD_PARTS id ranges in parallel: at 1M passages on 2
+cores the whole search measured p95 24.7-30.9 ms split vs 27.3-40.1 ms as one query (12 runs
+interleaved, bench/README.md). Below it the split's fixed cost (each range re-reads the terms'
+document counts) outweighs it."""
+KEYWORD_PARTS = 2
+
+
+def _single_threaded_search() -> None:
+    """One query is one small vector: on few cores, numpy's BLAS threads and FAISS' OpenMP threads
+    only fight each other (whole search p95 55 ms with 2 threads, 25 ms with 1; bench/README.md).
+    Torch's own thread pool, which does the indexing, is not affected."""
+    global _latency_mode
+    if not _latency_mode:
+        import faiss
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")
+        faiss.omp_set_num_threads(1)
+        _latency_mode = True
+
+
+SAME_PHOTO = 0.7
+"""EfficientNet-Lite0 cosine from which a look-alike is called the same photo: on 8 scikit-image
+photos, their half-size, JPEG q20 and 80 % crop copies measured 0.77-1.0 (median 0.94) against the
+original, and distinct photos at most 0.30."""
+
+
+def _look_alike(cosine: float) -> str:
+    return "same photo (resized, cropped or re-encoded)" if cosine >= SAME_PHOTO else "looks alike"
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    warnings: list[str] = field(default_factory=list)
+    total: int = 0
+    """Files that matched among the candidates looked at, before cutting to k (so at least this many)."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage: embed, keyword, vector, fusion (the HTTP service's metrics read them)."""
+
+
+class Engine(Protocol):
+    """What a search needs of the Service: its folders, settings and (lazily loaded) models."""
+
+    @property
+    def paths(self) -> Paths: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def embedder(self) -> Embedder: ...
+    @property
+    def image_embedder(self) -> "ImageEmbedder | None": ...
+    @property
+    def model_id(self) -> str: ...
+
+
+class Searcher:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._indexes: dict[tuple[int, str], tuple[int, VectorIndex]] = {}  # (collection, space) -> (version, index)
+        self._indexes_lock = threading.RLock()
+        self._helper = ThreadPoolExecutor(max_workers=KEYWORD_PARTS, thread_name_prefix="localsearch-keyword")
+        self._local = threading.local()
+        self._readers: list[Catalog] = []
+        self._readers_lock = threading.Lock()
+
+    def close(self) -> None:
+        self._helper.shutdown(wait=True)
+        for reader in self._readers:
+            reader.close()
+
+    def forget(self, collection_id: int | None = None) -> None:
+        """Drop loaded indexes (all, or one collection's): after a model change, an index run, a removal."""
+        with self._indexes_lock:
+            if collection_id is None:
+                self._indexes.clear()
+                return
+            for space in ("text", "image"):
+                self._indexes.pop((collection_id, space), None)
+
+    def reader(self) -> Catalog:
+        """This thread's own read connection: one SQLite connection runs one statement at a time, and
+        searches run on several threads at once (helpers, the window's runner, the HTTP service's pool)."""
+        reader: Catalog | None = getattr(self._local, "catalog", None)
+        if reader is None:
+            reader = self._local.catalog = Catalog(self.engine.paths.catalog)
+            with self._readers_lock:
+                self._readers.append(reader)
+        return reader
+
+    def _keyword_search(self, query: str, ids: list[int], depth: int,
+                        every: bool) -> Callable[[], tuple[list[tuple[int, float]], float]]:
+        """Starts the BM25 search beside the query embedding (both release the GIL); call the result
+        to wait for it and get (hits, seconds the slowest part took). A big catalog is searched as
+        KEYWORD_PARTS ranges of chunk ids at once."""
+        fts = search.fts_query(query)
+        top = self.reader().max_chunk_id()
+        parts = KEYWORD_PARTS if top >= KEYWORD_SPLIT_AT and (os.cpu_count() or 1) > 1 else 1
+
+        def one(rowids: tuple[int, int]) -> tuple[list[tuple[int, float]], float]:
+            started = time.perf_counter()
+            return self.reader().keyword_search(fts, ids, depth, every, rowids), time.perf_counter() - started
+
+        futures = [self._helper.submit(one, r) for r in search.id_ranges(top, parts)]
+
+        def wait() -> tuple[list[tuple[int, float]], float]:
+            done = [f.result() for f in futures]
+            return search.keyword_merged([hits for hits, _ in done], depth), max(sec for _, sec in done)
+        return wait
+
+    def _selected(self, names: Sequence[str] | None) -> list[Collection]:
+        reader = self.reader()
+        if not names:
+            return reader.collections()
+        return [reader.collection(n) for n in names]
+
+    def vector_index(self, col: Collection, space: str = "text", dim: int | None = None) -> VectorIndex:
+        """The collection's index for searching, reloaded (in memory only) when the catalog moved on.
+
+        A big index whose file is behind the catalog (the indexer has committed, not yet saved) is
+        served as it is rather than rebuilt for minutes; it is loaded again once the file moves on.
+        One lock: concurrent searches load a collection's index once, not once each."""
+        with self._indexes_lock:
+            return self._vector_index_locked(col, space, dim)
+
+    def _vector_index_locked(self, col: Collection, space: str, dim: int | None) -> VectorIndex:
+        cached = self._indexes.get((col.id, space))
+        if cached and cached[0] == col.vector_version:
+            return cached[1]
+        if cached and cached[1].stale:
+            side = cached[1].read_sidecar()
+            if side is not None and side.version == cached[1].loaded_version:
+                return cached[1]  # the file has not moved since it was loaded
+        vindex = VectorIndex(self.engine.paths.vectors, col.id, dim or col.dim or self.engine.embedder.dim,
+                             compression=self.engine.settings.vector_compression, space=space)
+        vindex.load_or_rebuild(self.reader(), col, persist=False, stale_ok=True)
+        self._indexes[(col.id, space)] = (vindex.loaded_version if vindex.stale else col.vector_version, vindex)
+        return vindex
+
+    def _photos_for_words(self, query: search.Query, cols: list[Collection], depth: int) -> list[tuple[int, float]]:
+        """With a CLIP model: the query's words in the photo space -> (each photo's first passage, cosine)."""
+        model = self.engine.image_embedder
+        if query.kind == "document" or model is None or not hasattr(model, "embed_text_query"):  # labels: no text space
+            return []
+        matching = [c for c in cols if c.image_model_id == model.model_id]
+        if not matching:
+            return []
+        vector = model.embed_text_query(query.text)
+        found = search.semantic_ranked([self.vector_index(c, "image", model.dim).search(vector, depth)
+                                        for c in matching], depth)
+        first = self.reader().photo_rows(fid for fid, _ in found)
+        return [(first[fid].id, cos) for fid, cos in found if fid in first]
+
+    def search(self, query: search.Query) -> SearchResult:
+        _single_threaded_search()
+        cols = self._selected(query.collections)
+        out = SearchResult(hits=[])
+        if not cols or not query.text.strip():
+            return out
+        usable = []
+        for col in cols:
+            if col.model_id is None:
+                continue
+            if col.model_id != self.engine.model_id:
+                out.warnings.append(
+                    f"collection {col.name!r} was indexed with {col.model_id}; the configured model is "
+                    f"{self.engine.model_id}. Run 'localsearch index --collection {col.name}' to reindex it. "
+                    "Until then it is searched by keywords only.")
+            else:
+                usable.append(col)
+        depth = search.candidates(query.k)
+        every = not query.collections
+        keyword_result = self._keyword_search(query.text, [c.id for c in cols], depth, every)
+        semantic: list[tuple[int, float]] = []
+        photos: list[tuple[int, float]] = []
+        clock = time.perf_counter()
+        try:
+            if usable:
+                qvec = self.engine.embedder.embed_query(query.text)
+                out.timings["embed"], clock = time.perf_counter() - clock, time.perf_counter()
+                indexes = [self.vector_index(c) for c in usable]
+                if len(indexes) == 1:
+                    per_collection = [indexes[0].search(qvec, depth)]
+                else:  # FAISS releases the GIL: collections are searched side by side, then merged
+                    with ThreadPoolExecutor(max_workers=min(len(indexes), os.cpu_count() or 2)) as pool:
+                        per_collection = list(pool.map(lambda vi: vi.search(qvec, depth), indexes))
+                semantic = search.semantic_ranked(per_collection, depth, self.engine.settings.min_similarity)
+            photos = self._photos_for_words(query, cols, depth)
+            out.timings["vector"] = time.perf_counter() - clock
+        finally:
+            keyword, out.timings["keyword"] = keyword_result()
+        clock = time.perf_counter()
+        rows = self.reader().chunk_rows({cid for cid, _ in keyword} | {cid for cid, _ in semantic}
+                                         | {cid for cid, _ in photos})
+        texts = {cid: f"{r.text} {r.path}" for cid, r in rows.items()}  # FTS matches names too
+        terms = search.keyword_terms(query.text)  # highlight what matters, not "the" or "how"
+        fused = search.weighted_rrf(keyword, semantic, texts, terms, photos=photos)
+        rows = {cid: r for cid, r in rows.items() if query.accepts(r)}
+        pattern = search.term_pattern(terms)
+        by_meaning, by_look = {cid for cid, _ in semantic}, {cid for cid, _ in photos}
+        files = search.group_by_file(fused, rows)
+        out.total = len(files)
+        out.hits = [search.to_hit(score, row, terms, pattern, by_meaning=row.id in by_meaning,
+                                  by_look=row.id in by_look)
+                    for score, row in files[: query.k]]
+        out.timings["fusion"] = time.perf_counter() - clock
+        log.search.debug("%r: %d keyword, %d semantic candidates -> %d hits", query.text, len(keyword),
+                         len(semantic), len(out.hits))
+        return out
+
+    def similar(self, image_path: str, k: int = 20, collections: Sequence[str] | None = None,
+                exclude_self: bool = False) -> SearchResult:
+        """Photos that look like the one at image_path (itself first, score 1.0, if it is indexed,
+        unless exclude_self)."""
+        from localsearch.core.extract.photo import to_model_input
+
+        out = SearchResult(hits=[])
+        model = self.engine.image_embedder
+        if model is None:
+            out.warnings.append("photo similarity is off in settings (image_model: none)")
+            return out
+        vector = model.embed_images([to_model_input(Path(image_path))])[0][0]
+        per_collection: list[list[tuple[int, float]]] = []
+        for col in self._selected(collections):
+            if col.image_model_id is None:
+                continue
+            if col.image_model_id != model.model_id:
+                out.warnings.append(f"collection {col.name!r} has photo vectors of {col.image_model_id}; "
+                                    "re-index it to search its photos by similarity")
+                continue
+            per_collection.append(self.vector_index(col, "image", model.dim).search(vector, k + 1))
+        found = search.semantic_ranked(per_collection, k + 1)
+        rows = self.reader().photo_rows(fid for fid, _ in found)
+        itself = os.path.realpath(image_path)
+        hits = [search.to_hit(score, rows[fid], [], why=[_look_alike(score)]) for fid, score in found
+                if fid in rows and not (exclude_self and os.path.realpath(rows[fid].path) == itself)]
+        out.total, out.hits = len(hits), hits[:k]
+        return out
