@@ -337,6 +337,7 @@ COMMANDS = {"index": cmd_index, "search": cmd_search, "watch": cmd_watch, "serve
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.umask(0o077)  # whatever this process writes (index, caches, Qt's window state) is the user's alone
     parser = build_parser()
     args = parser.parse_args(argv)
     log.setup(logging.INFO if args.verbose else logging.WARNING)

@@ -1,6 +1,12 @@
-"""Where every file the app writes lives. One base directory overrides them all (tests, portable use)."""
+"""Where every file the app writes lives. One base directory overrides them all (tests, portable use).
+
+Everything there is private to the user: the catalog holds the full text of the indexed files, so
+folders are 0700 and files 0600, and an install made before (or by a tool with a looser umask) is
+tightened whenever the app starts.
+"""
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +36,23 @@ class Paths:
 
     def ensure(self) -> "Paths":
         for d in (self.data, self.cache, self.config, self.vectors):
-            d.mkdir(parents=True, exist_ok=True)
+            d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for d in (self.data, self.cache, self.config):
+            make_private(d)
         return self
+
+
+def make_private(top: Path) -> None:
+    """Take group and other permissions off `top` and everything below it (never follows links out)."""
+    for root, dirs, files in os.walk(top):
+        for name in [*dirs, *files, ""]:
+            path = os.path.join(root, name) if name else root
+            try:
+                st = os.lstat(path)
+                if not stat.S_ISLNK(st.st_mode) and st.st_mode & 0o077:
+                    os.chmod(path, stat.S_IMODE(st.st_mode) & 0o700)
+            except OSError:  # vanished meanwhile, or not ours: nothing to tighten
+                continue
 
 
 def resolve(home: str | os.PathLike[str] | None = None) -> Paths:
