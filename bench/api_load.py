@@ -13,6 +13,7 @@ All traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 """
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -24,10 +25,10 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -127,6 +128,7 @@ def main() -> None:
     ap.add_argument("--single-seconds", type=float, default=10.0, help="per one-client phase")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--ingest-every", type=float, default=1.0, help="seconds between new files (0: no ingest)")
+    ap.add_argument("--warm-up", type=float, default=20.0, help="seconds of load and ingest before RSS is first read")
     args = ap.parse_args()
     home = Path(args.home).resolve()
     corpus = build_home(home, args.docs)
@@ -143,14 +145,33 @@ def main() -> None:
         match = re.search(r"http://127\.0\.0\.1:\d+", server.stdout.readline())
         if not match:
             raise SystemExit("the server did not start")
-        url = match.group(0)
-        http = [httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-                for _ in range(args.clients)]
+        port = int(match.group(0).rsplit(":", 1)[1])
+        auth = {"Authorization": f"Bearer {token}"}
+        # The standard library's client, one keep-alive connection per client: a launcher's cost, and
+        # light enough that the clients (on the same 2 cores) weigh little against the server
+        conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(args.clients)]
+
+        def get(i: int, path: str) -> tuple[int, bytes]:
+            """GET on client i's connection; a connection the server closed while idle (uvicorn: after
+            5 s) is opened again and the request sent once more, as HTTP clients do for a GET."""
+            for attempt in (1, 2):
+                try:
+                    conns[i].request("GET", path, headers=auth)
+                    response = conns[i].getresponse()
+                    return response.status, response.read()
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                    conns[i].close()
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
 
         def over_http(i: int, q: str) -> bool:
             try:
-                return http[i].get("/v1/search", params={"q": q, "k": 10}).status_code == 200
-            except httpx.HTTPError:
+                status, body = get(i, "/v1/search?" + urllib.parse.urlencode({"q": q, "k": 10}))
+                json.loads(body)
+                return status == 200
+            except (OSError, http.client.HTTPException, ValueError):
+                conns[i].close()
                 return False
 
         def in_process(i: int, q: str) -> bool:
@@ -161,9 +182,16 @@ def main() -> None:
             over_http(0, q)
             in_process(0, q)
         passages = service.overview()[0].chunks
-        rss_start = rss_bytes(server.pid)
         if args.ingest_every > 0:
             ingest.start()
+        # The server's first embeddings (torch's buffers) and its pool of request threads (each with its
+        # own SQLite connection) take memory once; RSS is read after that, to see growth under load.
+        hammer(args.clients, args.warm_up, over_http)
+        deadline = time.monotonic() + 300  # the server's model is loaded once a new file is searchable
+        while args.ingest_every > 0 and service.overview()[0].chunks == passages and time.monotonic() < deadline:
+            time.sleep(0.5)
+        rss_start = rss_bytes(server.pid)
+        rss_rounds = []
         rounds = []
         for r in range(args.rounds):
             one = {"http": hammer(args.clients, args.seconds, over_http),
@@ -173,11 +201,12 @@ def main() -> None:
             one["p95_ratio"] = round(one["http"]["p95_ms"] / one["in_process"]["p95_ms"], 3)
             one["p95_ratio_1_client"] = round(one["http_1_client"]["p95_ms"] / one["in_process_1_client"]["p95_ms"], 3)
             rounds.append(one)
+            rss_rounds.append(round(rss_bytes(server.pid) / 2**20, 1))
             print(json.dumps({"round": r + 1, **one}), file=sys.stderr)
         rss_end = rss_bytes(server.pid)
         ingest.halt.set()
-        metrics = http[0].get("/metrics").text
-        for c in http:
+        metrics = get(0, "/metrics")[1].decode()
+        for c in conns:
             c.close()
         indexed = service.overview()[0].chunks - passages
     finally:
@@ -203,8 +232,8 @@ def main() -> None:
         "median_p95_ratio": statistics.median(r["p95_ratio"] for r in rounds),
         "median_p95_ratio_1_client": statistics.median(r["p95_ratio_1_client"] for r in rounds),
         "http_errors": sum(r["http"]["errors"] + r["http_1_client"]["errors"] for r in rounds),
-        "server_rss_mb": {"start": round(rss_start / 2**20, 1), "end": round(rss_end / 2**20, 1),
-                          "growth": round(rss_end / rss_start - 1, 3)},
+        "server_rss_mb": {"start": round(rss_start / 2**20, 1), "after_each_round": rss_rounds,
+                          "end": round(rss_end / 2**20, 1), "growth": round(rss_end / rss_start - 1, 3)},
         "server_search_stage_ms_mean": stage_means(metrics),
     }, indent=1))
 

@@ -2,16 +2,15 @@
 
 Every route but /healthz (and the schema at /docs and /openapi.json, which holds no data) needs the
 bearer token. Files are only ever read when they are indexed in a collection and lie inside its
-folders (core.access). Every failure is a JSON body {"error", "detail", "request_id"}; a fault of
-ours is logged with its request id and never shows a traceback to the client.
+folders (core.access). How failures are answered (JSON bodies, request ids, a fault as a logged
+500) is api.errors.
 """
 
 import os
 import secrets
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,13 +25,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from localsearch import __version__
-from localsearch.api import models
+from localsearch.api import errors, models
 from localsearch.api.metrics import CONTENT_TYPE, Metrics
-from localsearch.core import access, log
-from localsearch.core.errors import CollectionNotFound, ExtractionError, FileTooLarge, KnownError, ModelUnavailable
+from localsearch.core import access
+from localsearch.core.errors import ExtractionError, FileTooLarge
 from localsearch.core.extract import photo
 from localsearch.core.filetypes import FILE_TYPES
 from localsearch.core.search import Query as SearchQuery
@@ -77,23 +75,6 @@ class ThumbnailParams(BaseModel):
     size: int = Field(256, ge=16, le=1024, description="the longer side, in pixels")
 
 
-def _error(status: int, error: str, detail: Any = None, request: Request | None = None,
-           headers: Mapping[str, str] | None = None) -> JSONResponse:
-    rid = getattr(request.state, "request_id", None) if request is not None else None
-    body = models.Error(error=error, detail=detail, request_id=rid).model_dump()
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-_KNOWN_STATUS: list[tuple[type[KnownError], int]] = [
-    (access.NotIndexed, 404), (CollectionNotFound, 404), (access.OutsideFolders, 403), (FileTooLarge, 413),
-    (ExtractionError, 422), (ModelUnavailable, 503),
-]
-
-
-def _known_status(e: KnownError) -> int:
-    return next((status for cls, status in _KNOWN_STATUS if isinstance(e, cls)), 400)
-
-
 def _epoch(day: date | None, end_of_day: bool = False) -> float | None:
     """Local midnight of `day` (or its last moment), as the CLI's --since/--until read it."""
     if day is None:
@@ -105,10 +86,12 @@ def _epoch(day: date | None, end_of_day: bool = False) -> float | None:
     return start + (86399.999 if end_of_day else 0.0)
 
 
-def _search_response(query: str, result: SearchResult, started: float) -> models.SearchResponse:
-    return models.SearchResponse(query=query, took_ms=round((time.perf_counter() - started) * 1000, 3),
-                                 total=result.total, warnings=result.warnings,
-                                 hits=[models.Hit.model_validate(h.to_json()) for h in result.hits])
+def _search_response(query: str, result: SearchResult, started: float) -> JSONResponse:
+    """The hits exactly as `search --json` prints them (models.SearchResponse documents the shape;
+    the body is built once, not validated again on the way out)."""
+    return JSONResponse({"query": query, "took_ms": round((time.perf_counter() - started) * 1000, 3),
+                         "total": result.total, "hits": [h.to_json() for h in result.hits],
+                         "warnings": result.warnings})
 
 
 SIMILAR_BODY: dict[str, Any] = {
@@ -124,43 +107,21 @@ SIMILAR_BODY: dict[str, Any] = {
 }
 
 
-class _Guard(BaseHTTPMiddleware):
-    """Request id, metrics, and the last line of defence: a fault becomes a logged 500 with an id."""
-
-    def __init__(self, app: Any, metrics: Metrics) -> None:
-        super().__init__(app)
-        self.metrics = metrics
-
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        started = time.perf_counter()
-        request.state.request_id = uuid.uuid4().hex[:16]
-        try:
-            response = await call_next(request)
-        except Exception:
-            log.api.exception("request %s (%s %s) failed", request.state.request_id, request.method,
-                              request.url.path)
-            response = _error(500, "internal error; the server log has the details", request=request)
-        route = request.scope.get("route")
-        endpoint = getattr(route, "path", "unmatched")
-        self.metrics.request(endpoint, request.method, response.status_code, started)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
-
-
 def create_app(host: Host, cors_origins: Sequence[str] = ()) -> FastAPI:
     service = host.service
     metrics = Metrics(service, host.watcher)
-    errors: dict[int | str, dict[str, Any]] = {
+    documented: dict[int | str, dict[str, Any]] = {
         code: {"model": models.Error, "description": text} for code, text in [
             (400, "bad request"), (401, "missing or wrong token"), (403, "outside the collections' folders"),
             (404, "not found"), (413, "too large"), (415, "unsupported content type"), (422, "invalid request"),
             (500, "a fault in LocalSearch (logged with the request id)"), (503, "model unavailable")]}
-    app = FastAPI(title="LocalSearch", version=__version__, responses=errors, max_body_size=MAX_UPLOAD_BYTES + 2**20,
+    app = FastAPI(title="LocalSearch", version=__version__, responses=documented, max_body_size=MAX_UPLOAD_BYTES + 2**20,
                   telemetry={"auto_configure": False, "tracing": False, "metrics": False, "logs": False,
                              "operation_spans": False},
                   description="Search this computer's LocalSearch index. Every route but /healthz needs "
                               "`Authorization: Bearer <token>` (`localsearch serve --show-token`).")
-    app.add_middleware(_Guard, metrics=metrics)
+    app.add_middleware(errors.Guard, metrics=metrics)
+    errors.install(app)
     if cors_origins:  # none by default: a web page on another origin cannot read results
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])
@@ -172,24 +133,6 @@ def create_app(host: Host, cors_origins: Sequence[str] = ()) -> FastAPI:
             raise HTTPException(401, "missing or wrong token: send 'Authorization: Bearer <token>' "
                                      "(localsearch serve --show-token)", headers={"WWW-Authenticate": "Bearer"})
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, e: HTTPException) -> JSONResponse:
-        return _error(e.status_code, str(e.detail), request=request, headers=e.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, e: RequestValidationError) -> JSONResponse:
-        detail = [{"loc": [str(x) for x in err.get("loc", ())], "msg": str(err.get("msg", "")),
-                   "type": str(err.get("type", ""))} for err in e.errors()]
-        first = detail[0] if detail else {"loc": [], "msg": "invalid", "type": ""}
-        where = ".".join(first["loc"][1:]) or "request"
-        if first["type"] == "extra_forbidden":
-            return _error(422, f"unknown parameter {where!r}", detail, request=request)
-        return _error(422, f"invalid {where}: {first['msg']}", detail, request=request)
-
-    @app.exception_handler(KnownError)
-    async def known(request: Request, e: KnownError) -> JSONResponse:
-        return _error(_known_status(e), str(e), request=request)
-
     @app.get("/healthz", tags=["service"])
     def healthz() -> models.Health:
         """Is the service up? (no token needed)"""
@@ -197,8 +140,8 @@ def create_app(host: Host, cors_origins: Sequence[str] = ()) -> FastAPI:
 
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(authorized)])
 
-    @v1.get("/search", response_model_exclude_none=True, tags=["search"])
-    def search(params: Annotated[SearchParams, Query()]) -> models.SearchResponse:
+    @v1.get("/search", response_model=models.SearchResponse, tags=["search"])
+    def search(params: Annotated[SearchParams, Query()]) -> Response:
         """Documents and photos for words or a question: the same hits as `localsearch search --json`."""
         started = time.perf_counter()
         result = service.search(SearchQuery(
@@ -207,8 +150,9 @@ def create_app(host: Host, cors_origins: Sequence[str] = ()) -> FastAPI:
         metrics.search(result.timings)
         return _search_response(params.q, result, started)
 
-    @v1.post("/similar", response_model_exclude_none=True, tags=["search"], openapi_extra={"requestBody": SIMILAR_BODY})
-    async def similar(request: Request) -> models.SearchResponse:
+    @v1.post("/similar", response_model=models.SearchResponse, tags=["search"],
+             openapi_extra={"requestBody": SIMILAR_BODY})
+    async def similar(request: Request) -> Response:
         """Photos that look like an uploaded one (multipart field `image`) or an indexed one (JSON `path`)."""
         started = time.perf_counter()
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -8,13 +8,14 @@ here writes; the indexer is the only writer.
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from localsearch.core import log, search
+from localsearch.core import log, memory, search
 from localsearch.core.embed.base import Embedder
 from localsearch.core.paths import Paths
 from localsearch.core.settings import Settings
@@ -25,7 +26,6 @@ from localsearch.core.types import Hit
 if TYPE_CHECKING:
     from localsearch.core.embed.image import ImageEmbedder
 
-_latency_mode = False
 KEYWORD_SPLIT_AT = 250_000
 """From this many passages BM25 runs as KEYWORD_PARTS id ranges in parallel: at 1M passages on 2
 cores the whole search measured p95 24.7-30.9 ms split vs 27.3-40.1 ms as one query (12 runs
@@ -34,18 +34,28 @@ document counts) outweighs it."""
 KEYWORD_PARTS = 2
 
 
+_latency = threading.local()
+_blas_limited = False
+
+
 def _single_threaded_search() -> None:
     """One query is one small vector: on few cores, numpy's BLAS threads and FAISS' OpenMP threads
     only fight each other (whole search p95 55 ms with 2 threads, 25 ms with 1; bench/README.md).
-    Torch's own thread pool, which does the indexing, is not affected."""
-    global _latency_mode
-    if not _latency_mode:
-        import faiss
+    Torch's own thread pool, which does the indexing, is not affected. OpenMP's thread count is a
+    per-thread setting, so it is set in every thread that searches (the HTTP service searches on a
+    pool of threads: set once, only the first kept 1, and the others' idle OpenMP workers spun)."""
+    global _blas_limited
+    if getattr(_latency, "set", False):
+        return
+    import faiss
+
+    if not _blas_limited:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(limits=1, user_api="blas")
-        faiss.omp_set_num_threads(1)
-        _latency_mode = True
+        _blas_limited = True
+    faiss.omp_set_num_threads(1)
+    _latency.set = True
 
 
 SAME_PHOTO = 0.7
@@ -66,6 +76,18 @@ class SearchResult:
     """Files that matched among the candidates looked at, before cutting to k (so at least this many)."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per stage: embed, keyword, vector, fusion (the HTTP service's metrics read them)."""
+
+
+class _Reader:
+    """One thread's read connection, closed when that thread ends (its thread-locals are freed): the
+    HTTP service's pool retires idle threads and starts new ones, and each would otherwise leave an
+    open connection and its page cache behind (bench/api_load.py: +65 MB of RSS a round)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def __del__(self) -> None:
+        self.catalog.close()
 
 
 class Engine(Protocol):
@@ -90,13 +112,14 @@ class Searcher:
         self._indexes_lock = threading.RLock()
         self._helper = ThreadPoolExecutor(max_workers=KEYWORD_PARTS, thread_name_prefix="localsearch-keyword")
         self._local = threading.local()
-        self._readers: list[Catalog] = []
+        self._readers: "weakref.WeakSet[_Reader]" = weakref.WeakSet()
         self._readers_lock = threading.Lock()
 
     def close(self) -> None:
         self._helper.shutdown(wait=True)
-        for reader in self._readers:
-            reader.close()
+        with self._readers_lock:
+            for reader in list(self._readers):
+                reader.catalog.close()
 
     def forget(self, collection_id: int | None = None) -> None:
         """Drop loaded indexes (all, or one collection's): after a model change, an index run, a removal."""
@@ -110,12 +133,12 @@ class Searcher:
     def reader(self) -> Catalog:
         """This thread's own read connection: one SQLite connection runs one statement at a time, and
         searches run on several threads at once (helpers, the window's runner, the HTTP service's pool)."""
-        reader: Catalog | None = getattr(self._local, "catalog", None)
+        reader: _Reader | None = getattr(self._local, "reader", None)
         if reader is None:
-            reader = self._local.catalog = Catalog(self.engine.paths.catalog)
+            reader = self._local.reader = _Reader(Catalog(self.engine.paths.catalog))
             with self._readers_lock:
-                self._readers.append(reader)
-        return reader
+                self._readers.add(reader)
+        return reader.catalog
 
     def _keyword_search(self, query: str, ids: list[int], depth: int,
                         every: bool) -> Callable[[], tuple[list[tuple[int, float]], float]]:
@@ -164,6 +187,9 @@ class Searcher:
                              compression=self.engine.settings.vector_compression, space=space)
         vindex.load_or_rebuild(self.reader(), col, persist=False, stale_ok=True)
         self._indexes[(col.id, space)] = (vindex.loaded_version if vindex.stale else col.vector_version, vindex)
+        if cached:  # the previous copy and the arrays of this load are free now: give the pages back
+            del cached
+            memory.trim()
         return vindex
 
     def _photos_for_words(self, query: search.Query, cols: list[Collection], depth: int) -> list[tuple[int, float]]:
@@ -243,6 +269,7 @@ class Searcher:
         unless exclude_self)."""
         from localsearch.core.extract.photo import to_model_input
 
+        _single_threaded_search()
         out = SearchResult(hits=[])
         model = self.engine.image_embedder
         if model is None:
