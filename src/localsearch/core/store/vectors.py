@@ -211,6 +211,9 @@ class VectorIndex:
         if not self.file.exists() and catalog.vector_count(col.id, self.space) == 0:
             self.index = new_index(self.dim)  # a new collection: nothing to rebuild, nothing to say
             return "new"
+        meta = self.read_sidecar()
+        if meta is not None and meta.version > col.vector_version:  # saved after `col` was read: look again
+            col = catalog.collection_by_id(col.id)
         reason = self._why_stale(col)
         behind = reason is not None and reason.startswith("index at version")
         if reason is None or (stale_ok and behind):
@@ -231,7 +234,10 @@ class VectorIndex:
                     return f"stale: {reason}"
             except RuntimeError as e:
                 reason = f"unreadable index file ({str(e).splitlines()[0][:120]})"
-        log.store.warning("rebuilding vector index of %r from the catalog: %s", col.name, reason)
+        if stale_ok and behind:  # a reader while the indexer is between a commit and its save: expected
+            log.store.info("reading the vector index of %r from the catalog: %s", col.name, reason)
+        else:
+            log.store.warning("rebuilding vector index of %r from the catalog: %s", col.name, reason)
         self.rebuild(catalog, col, persist)
         return f"rebuilt: {reason}"
 
@@ -254,7 +260,7 @@ class VectorIndex:
         if meta.model_id != self._model_of(col) or meta.dim != self.dim:
             return f"index made by {meta.model_id}, collection uses {self._model_of(col)}"
         if meta.version != col.vector_version:
-            return f"index at version {meta.version}, catalog at {col.vector_version} (interrupted run?)"
+            return f"index at version {meta.version}, catalog at {col.vector_version}"
         return None
 
     def _snapshot(self, catalog: Catalog, col: Collection) -> tuple[np.ndarray, np.ndarray, Plan]:
