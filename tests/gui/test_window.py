@@ -140,6 +140,16 @@ def test_dropping_a_photo_shows_the_photos_that_look_like_it(qtbot, make_window,
     assert set(names[1:4]) == {"rings.jpg", "rings-small.png", "rings-crop.jpg"}
     assert window.view.viewMode() == QListView.ViewMode.IconMode
     assert "look like" in window.banner.text()
+    # the index changes (a report from the watcher): the look-alikes are shown again, not replaced by
+    # the empty search box's view
+    from localsearch.core.indexer import Report
+
+    with qtbot.waitSignal(window.search_done, timeout=60000):
+        window._on_report(Report(collection="pics", added=1))
+    assert [Path(h.path).name for h in window.model.hits] == names
+    with qtbot.waitSignal(window.search_done, timeout=60000):  # typing leaves the look-alike view
+        qtbot.keyClicks(window.search, "stripes")
+    assert window.similar_to is None
 
 
 def test_unreadable_folder_is_explained_in_plain_words(qtbot, make_window, docs, monkeypatch):

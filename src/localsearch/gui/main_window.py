@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.searches = TaskRunner(1, self)
         self.control = TaskRunner(1, self)
         self.search_seq = 0
+        self.similar_to: str | None = None  # the photo whose look-alikes are shown, if they are
         self.states: dict[str, WatchState] = {}
         self.progress: dict[str, Progress] = {}
         self.progress_started: dict[str, float] = {}
@@ -364,7 +365,7 @@ class MainWindow(QMainWindow):
             self.states = {}
             self.refresh_collections()
             self.start_watching()
-            self.schedule_search()
+            self.refresh_results()
 
         self.control.run(stop_and_change, done, lambda e: (self.show_message(str(e)), done(None)))
 
@@ -398,8 +399,16 @@ class MainWindow(QMainWindow):
 
     def _on_report(self, report: Report) -> None:
         if report.added or report.updated or report.removed or report.moved:
-            self.schedule_search()
+            self.refresh_results()
         self.refresh_collections()
+
+    def refresh_results(self) -> None:
+        """The index changed: show the current view again, the look-alikes of a photo or the words'
+        results (a text search here would replace look-alikes with the empty search box's view)."""
+        if self.similar_to is not None:
+            self.find_similar(self.similar_to, announce=False)
+        else:
+            self.schedule_search()
 
     # --- search -------------------------------------------------------------------------------
 
@@ -417,6 +426,7 @@ class MainWindow(QMainWindow):
 
     def run_search(self) -> None:
         query = self.current_query()
+        self.similar_to = None  # typing or a filter leaves the look-alike view
         self.search_seq += 1
         seq = self.search_seq
         if not query.text:
@@ -428,18 +438,26 @@ class MainWindow(QMainWindow):
         self.searches.run(lambda: self.service.search(query), lambda r: self._show(seq, r),
                           lambda e: self._failed(seq, e))
 
-    def find_similar(self, image_path: str) -> None:
+    def find_similar(self, image_path: str, announce: bool = True) -> None:
         """Photos that look like this one (a dropped file or a result)."""
         self.search_seq += 1
         seq = self.search_seq
+        self.similar_to = image_path
         self.search.blockSignals(True)
         self.search.clear()
         self.search.blockSignals(False)
         self.debounce.stop()
-        self.show_message(f"Photos that look like “{os.path.basename(image_path)}”", error=False)
+        if announce:
+            self.show_message(f"Photos that look like “{os.path.basename(image_path)}”", error=False)
         name = self.selected_collection()
+
+        def failed(e: Exception) -> None:
+            if seq == self.search_seq:
+                self.similar_to = None  # an unreadable photo: say so once, not again at every change
+            self._failed(seq, e)
+
         self.searches.run(lambda: self.service.similar(image_path, k=200, collections=[name] if name else None),
-                          lambda r: self._show(seq, r), lambda e: self._failed(seq, e))
+                          lambda r: self._show(seq, r), failed)
 
     def _show(self, seq: int, result: SearchResult) -> None:
         if seq != self.search_seq:
