@@ -104,7 +104,8 @@ class MainWindow(QMainWindow):
         self.open_url = QDesktopServices.openUrl  # replaced by tests
         self.qsettings = QSettings(str(service.paths.config / "window.ini"), QSettings.Format.IniFormat)
         self.api = ApiHost(service, lambda: self.watcher, self)
-        self.api.started.connect(lambda url: self.statusBar().showMessage(f"Other apps can search at {url}", 8000))
+        self.api.started.connect(lambda url: self.statusBar().showMessage(
+            f"Other apps can search at {url} with the token from “localsearch serve --show-token”", 15000))
         self.api.failed.connect(self.show_message)
 
         self.setWindowTitle("LocalSearch")
