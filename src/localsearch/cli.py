@@ -23,6 +23,17 @@ if TYPE_CHECKING:
     from localsearch.core.indexer import Progress
 
 
+def _count(text: str) -> int:
+    """-k: a whole number of at least 1 (0 or -5 used to return nothing, silently)."""
+    try:
+        k = int(text)
+    except ValueError:
+        k = 0
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return k
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="localsearch", description="Search your documents by meaning, offline.")
     p.add_argument("--home", metavar="DIR", help="keep all data, cache and config under DIR "
@@ -43,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("query", nargs="?", help="words to search for")
     se.add_argument("--image", metavar="PATH", help="find photos that look like this one")
     se.add_argument("--exclude-self", action="store_true", help="with --image: leave the photo itself out")
-    se.add_argument("-k", type=int, default=10, help="number of files to return (default 10)")
+    se.add_argument("-k", type=_count, default=10, help="number of files to return (default 10)")
     se.add_argument("-c", "--collection", action="append", help="search only this collection (repeatable)")
     se.add_argument("--kind", choices=["document", "photo"], help="only documents or only photos")
     se.add_argument("--type", dest="file_type", choices=sorted(FILE_TYPES), help="only this type of file")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from localsearch.core import log, memory, search
 from localsearch.core.embed.base import Embedder
+from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
 from localsearch.core.settings import Settings
 from localsearch.core.store.catalog import Catalog, Collection
@@ -275,7 +276,11 @@ class Searcher:
         if model is None:
             out.warnings.append("photo similarity is off in settings (image_model: none)")
             return out
-        vector = model.embed_images([to_model_input(Path(image_path))])[0][0]
+        try:
+            pixels = to_model_input(Path(image_path))
+        except OSError as e:  # missing, unreadable: the user's to fix, in one line
+            raise KnownError(f"cannot read the photo {image_path}: {e.strerror or e}") from e
+        vector = model.embed_images([pixels])[0][0]
         per_collection: list[list[tuple[int, float]]] = []
         for col in self._selected(collections):
             if col.image_model_id is None:

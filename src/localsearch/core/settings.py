@@ -3,6 +3,7 @@
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +56,57 @@ class Settings:
         return int(self.max_file_mb * 1024 * 1024)
 
 
+def _number(low: float, high: float, whole: bool = False) -> tuple[Callable[[Any], bool], str]:
+    def ok(v: Any) -> bool:
+        kinds = (int,) if whole else (int, float)
+        return isinstance(v, kinds) and not isinstance(v, bool) and low <= v <= high
+    return ok, f"a {'whole ' if whole else ''}number from {low:g} to {high:g}"
+
+
+def _one_of(*choices: str) -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: v in choices), "one of " + ", ".join(repr(c) for c in choices)
+
+
+_TEXT = (lambda v: isinstance(v, str) and bool(v.strip())), "a non-empty text"
+_FLAG = (lambda v: isinstance(v, bool)), "true or false"
+RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "text_model": _TEXT,
+    "image_model": _TEXT,
+    "device": _one_of("auto", "cpu", "cuda"),
+    "max_file_mb": _number(0.001, 1_000_000),
+    "parse_timeout_s": _number(1, 86_400),
+    "excludes": ((lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)), "a list of name patterns"),
+    "min_similarity": _number(-1, 1),
+    "vector_compression": _one_of("none", "sq8"),
+    "ocr": _FLAG,
+    "follow_symlinks_outside": _FLAG,
+    "serve_api": _FLAG,
+    "api_port": _number(1, 65535, whole=True),
+    "embed_batch": _number(1, 4096, whole=True),
+    "commit_every_chunks": _number(1, 1_000_000, whole=True),
+}
+"""Every setting's type and range, in one place: a value outside them is replaced by the default."""
+
+
+def valid(raw: dict[str, Any], source: str = "settings") -> dict[str, Any]:
+    """The known keys whose values pass RULES; each other key is named in a warning and left at its default."""
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        rule = RULES.get(key)
+        if rule is None:
+            log.store.warning("%s: unknown setting %r ignored (known: %s)", source, key, ", ".join(RULES))
+        elif not rule[0](value):
+            default = getattr(Settings(), key)
+            log.store.warning("%s: %r must be %s, not %s; using %s", source, key, rule[1], json.dumps(value),
+                              json.dumps(default))
+        else:
+            out[key] = value
+    return out
+
+
 def load(path: Path) -> Settings:
-    """A missing or unreadable file gives defaults (logged), so a broken config never blocks startup."""
+    """A missing or unreadable file gives defaults (logged), so a broken config never blocks startup; an
+    invalid value gives that setting's default (logged, naming the key)."""
     if not path.exists():
         return Settings()
     try:
@@ -66,8 +116,7 @@ def load(path: Path) -> Settings:
     except (OSError, ValueError) as e:
         log.store.warning("ignoring unreadable settings %s: %s", path, e)
         return Settings()
-    known = {f.name for f in dataclasses.fields(Settings)}
-    return Settings(**{k: v for k, v in raw.items() if k in known})
+    return Settings(**valid(raw, str(path)))
 
 
 def save(path: Path, settings: Settings) -> None:
