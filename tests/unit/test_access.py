@@ -74,3 +74,4 @@ def test_only_indexed_files_inside_the_folders_can_be_read(tree, tmp_path):
                 service.indexed_file(path)
     finally:
         service.close()
+

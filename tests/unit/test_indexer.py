@@ -196,3 +196,25 @@ def test_filters_by_file_type_and_modification_time(service, tmp_path):
     assert sorted(Path(h.path).name for h in recent) == ["new-report.md", "report.pdf"]
     older = service.search(Query("otters", modified_before=1_650_000_000)).hits
     assert [Path(h.path).name for h in older] == ["old-report.txt"]
+
+
+def test_removing_a_collection_removes_its_text_and_photo_indexes(tmp_path):
+    from tests import photogen
+
+    docs = tmp_path / "mixed"
+    docs.mkdir()
+    (docs / "a.txt").write_text("harbour")
+    photogen.originals()["rings"].save(docs / "rings.jpg")
+    from localsearch.core import paths
+    from localsearch.core.embed.image import EfficientNetLite0
+
+    service = Service(paths.resolve(tmp_path / "home"), Settings(text_model="hashing", ocr=False), HashingEmbedder(),
+                      image_embedder=EfficientNetLite0("cpu"))
+    try:
+        service.index("mixed", [str(docs)])
+        made = sorted(p.name for p in service.paths.vectors.iterdir())
+        assert any("image" in n for n in made) and any("image" not in n for n in made)
+        service.remove_collection("mixed")
+        assert list(service.paths.vectors.iterdir()) == []
+    finally:
+        service.close()

@@ -146,8 +146,8 @@ class Service:
 
     def remove_collection(self, name: str) -> None:
         col = self.catalog.remove_collection(name)
-        if col.dim:
-            VectorIndex(self.paths.vectors, col.id, col.dim).delete_files()
+        for space in ("text", "image"):  # both, or SQLite may hand the id to a new collection with them
+            VectorIndex(self.paths.vectors, col.id, col.dim or 1, space=space).delete_files()
         self.searcher.forget(col.id)
 
     # --- search -------------------------------------------------------------------------------
