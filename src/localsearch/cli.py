@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from localsearch import __version__
 from localsearch.core import log, paths
-from localsearch.core.errors import KnownError
+from localsearch.core.errors import KnownError, catalog_error
 from localsearch.core.filetypes import FILE_TYPES
 
 if TYPE_CHECKING:
@@ -360,10 +360,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\nno display found: the window needs a desktop session; the commands above work anywhere.")
             return 0 if args.command is None else 1
         return app.main(args.home, args.verbose)
+    import sqlite3
+
     try:
         return COMMANDS[args.command](args)
     except KnownError as e:
         print(f"localsearch: {e}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as e:  # found mid-query (damage past the check at open, a full disk)
+        print(f"localsearch: {catalog_error(paths.resolve(args.home).catalog, e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

@@ -73,3 +73,59 @@ def test_an_index_saved_before_checksums_still_loads(tmp_path):
     col = make(home).collection("docs")
     assert VectorIndex(home.vectors, col.id, col.dim or 0).load_or_rebuild(Catalog(home.catalog), col,
                                                                            persist=False) == "loaded"
+
+
+def cli(home, *args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "localsearch", "--home", str(home), *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_a_damaged_or_newer_catalog_is_one_plain_line_in_every_command(tmp_path):
+    import sqlite3
+
+    damaged, newer = tmp_path / "damaged", tmp_path / "newer"
+    (damaged / "data").mkdir(parents=True)
+    (damaged / "data" / "catalog.sqlite3").write_bytes(b"\x13" * 20000)  # overwritten from the start
+    (newer / "data").mkdir(parents=True)
+    conn = sqlite3.connect(newer / "data" / "catalog.sqlite3")
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    for home, expected in ((damaged, "is damaged"), (newer, "made by a newer LocalSearch")):
+        for args in (("status",), ("search", "rent"), ("index", "--collection", "x"), ("collections", "list")):
+            r = cli(home, *args)
+            assert r.returncode == 1 and "Traceback" not in r.stderr, (args, r.stderr)
+            assert expected in r.stderr and str(home / "data" / "catalog.sqlite3") in r.stderr
+            assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_the_window_says_so_instead_of_crashing(tmp_path, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from localsearch.gui import app
+
+    (tmp_path / "home" / "data").mkdir(parents=True)
+    (tmp_path / "home" / "data" / "catalog.sqlite3").write_bytes(b"\x13" * 20000)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    assert app.main(str(tmp_path / "home")) == 1
+    assert len(shown) == 1 and "is damaged" in shown[0] and "Traceback" not in shown[0]
+
+
+def test_sqlite_failures_are_told_apart_by_their_code():
+    import sqlite3
+
+    from localsearch.core.errors import catalog_error
+
+    def failure(code: int) -> sqlite3.DatabaseError:
+        e = sqlite3.DatabaseError("x")
+        e.sqlite_errorcode = code  # type: ignore[attr-defined]
+        return e
+
+    assert "damaged" in str(catalog_error("c", failure(11))) and "damaged" in str(catalog_error("c", failure(26)))
+    assert "disk holding c is full" in str(catalog_error("c", failure(13)))
+    assert "locked" in str(catalog_error("c", failure(5))) and "locked" in str(catalog_error("c", failure(261)))
+    assert "permissions" in str(catalog_error("c", failure(14)))
+    assert "damaged" not in str(catalog_error("c", failure(10)))  # SQLITE_IOERR: not called damage

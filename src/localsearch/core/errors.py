@@ -30,6 +30,27 @@ class ExtractionTimeout(ExtractionError):
     """Parsing took longer than the configured limit and was abandoned."""
 
 
+class CatalogUnusable(KnownError):
+    """The catalog cannot be read: damaged, not a LocalSearch catalog, or made by a newer LocalSearch."""
+
+
+def catalog_error(path: object, error: Exception) -> CatalogUnusable:
+    """The one line a user reads when SQLite fails on the catalog (at open or mid-query), chosen by
+    SQLite's error code, never by the text of its message."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
+        return CatalogUnusable(f"the catalog {path} is damaged ({error}). It holds only LocalSearch's index, not "
+                               "your files: move it aside (keep it if you want to report this), then add your "
+                               "folders again")
+    if code == 13:  # SQLITE_FULL
+        return CatalogUnusable(f"the disk holding {path} is full: free some space; nothing committed was lost")
+    if code in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED
+        return CatalogUnusable(f"the catalog {path} stayed locked by another program for too long; try again")
+    if code in (3, 8, 14, 23):  # SQLITE_PERM, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_AUTH
+        return CatalogUnusable(f"cannot open the catalog {path} ({error}): check the folder's permissions")
+    return CatalogUnusable(f"cannot use the catalog {path} ({error})")
+
+
 class CollectionNotFound(KnownError):
     pass
 

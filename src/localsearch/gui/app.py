@@ -29,6 +29,7 @@ def main(home: str | None = None, verbose: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
     from localsearch.core import log, paths
+    from localsearch.core.errors import KnownError
     from localsearch.core.service import Service
     from localsearch.gui.main_window import MainWindow
 
@@ -39,7 +40,13 @@ def main(home: str | None = None, verbose: bool = False) -> int:
     icon = icon_path()
     if icon is not None:
         app.setWindowIcon(QIcon(str(icon)))
-    service = Service(paths.resolve(home))
+    try:
+        service = Service(paths.resolve(home))
+    except KnownError as e:  # a damaged or newer catalog: say so in the window, not in a traceback
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(None, "LocalSearch cannot open its index", str(e)[:1].upper() + str(e)[1:] + ".")
+        return 1
     window = MainWindow(service)
     window.show()
 

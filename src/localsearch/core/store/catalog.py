@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from localsearch.core import log
-from localsearch.core.errors import CollectionNotFound, KnownError
+from localsearch.core import errors
+from localsearch.core.errors import CatalogUnusable, CollectionNotFound, KnownError
 from localsearch.core.store import schema
 from localsearch.core.types import Chunk
 
@@ -113,11 +114,18 @@ class Catalog:
         # Private before SQLite opens it: SQLite gives the -wal and -shm files the database's own mode.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self.conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL+NORMAL: durable across app crashes
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self.conn.execute("PRAGMA busy_timeout = 30000")
-        schema.migrate(self.conn)
+        try:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL+NORMAL: durable across app crashes
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA busy_timeout = 30000")
+            schema.migrate(self.conn)
+        except sqlite3.DatabaseError as e:
+            self.conn.close()
+            raise errors.catalog_error(path, e) from e
+        except CatalogUnusable as e:
+            self.conn.close()
+            raise CatalogUnusable(f"the catalog {path} was {e}") from e
 
     def close(self) -> None:
         self.conn.close()

@@ -3,6 +3,7 @@
 import sqlite3
 
 from localsearch.core import log
+from localsearch.core.errors import CatalogUnusable
 
 MIGRATIONS: list[str] = [
     # 1: collections, roots, files, chunks (with vectors) and a keyword index over chunks.
@@ -84,7 +85,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def migrate(conn: sqlite3.Connection) -> None:
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > SCHEMA_VERSION:
-        raise RuntimeError(f"catalog schema {current} is newer than this LocalSearch ({SCHEMA_VERSION})")
+        raise CatalogUnusable(f"made by a newer LocalSearch (catalog schema {current}; this one reads up to "
+                              f"{SCHEMA_VERSION}): update LocalSearch to use it")
     for version in range(current + 1, SCHEMA_VERSION + 1):
         log.store.info("migrating catalog to schema %d", version)
         conn.executescript("BEGIN;" + MIGRATIONS[version - 1] + f"; PRAGMA user_version = {version}; COMMIT;")
