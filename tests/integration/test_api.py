@@ -236,6 +236,7 @@ def test_openapi_schema_documents_every_route(api: Served):
             "/v1/collections/{name}/reindex", "/healthz", "/metrics"} <= set(schema["paths"])
     assert set(schema["paths"]["/v1/similar"]["post"]["requestBody"]["content"]) == {"application/json",
                                                                                      "multipart/form-data"}
+    assert "409" in schema["paths"]["/v1/collections/{name}/reindex"]["post"]["responses"]
 
 
 def test_no_cors_unless_asked(api: Served, tmp_path, image_model):
@@ -297,3 +298,15 @@ def test_serve_searches_watches_and_stops_cleanly_on_ctrl_c(tmp_path):
     finally:
         proc.kill()
     assert proc.returncode == 0 and "Traceback" not in err, err
+
+
+def test_reindex_needs_an_indexer_in_this_process(api: Served):
+    from localsearch.api.app import Host, create_app
+
+    reader_only = server_mod.ApiServer(create_app(Host(api.service, api.token)), port=0).start()  # no watcher
+    try:
+        r = httpx.post(f"{reader_only.urls[0]}/v1/collections/docs/reindex",
+                       headers={"Authorization": f"Bearer {api.token}"}, timeout=30)
+        assert "no indexer runs" in assert_json_error(r, 409)["error"]
+    finally:
+        reader_only.stop()

@@ -113,7 +113,7 @@ def create_app(host: Host, cors_origins: Sequence[str] = ()) -> FastAPI:
     documented: dict[int | str, dict[str, Any]] = {
         code: {"model": models.Error, "description": text} for code, text in [
             (400, "bad request"), (401, "missing or wrong token"), (403, "outside the collections' folders"),
-            (404, "not found"), (413, "too large"), (415, "unsupported content type"), (422, "invalid request"),
+            (404, "not found"), (409, "no indexer runs in this process"), (413, "too large"), (415, "unsupported content type"), (422, "invalid request"),
             (500, "a fault in LocalSearch (logged with the request id)"), (503, "model unavailable")]}
     app = FastAPI(title="LocalSearch", version=__version__, responses=documented, max_body_size=MAX_UPLOAD_BYTES + 2**20,
                   telemetry={"auto_configure": False, "tracing": False, "metrics": False, "logs": False,
