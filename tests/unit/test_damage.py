@@ -129,3 +129,32 @@ def test_sqlite_failures_are_told_apart_by_their_code():
     assert "locked" in str(catalog_error("c", failure(5))) and "locked" in str(catalog_error("c", failure(261)))
     assert "permissions" in str(catalog_error("c", failure(14)))
     assert "damaged" not in str(catalog_error("c", failure(10)))  # SQLITE_IOERR: not called damage
+
+
+def test_a_model_that_returns_nan_never_puts_it_in_the_index(tmp_path):
+    """A broken custom model (or an fp16 overflow) returns NaN for one file: that file is recorded as
+    failed with a plain reason, the others are indexed, and no search ever ranks a NaN."""
+    import numpy as np
+
+    class Flaky(HashingEmbedder):
+        def embed_texts(self, texts):
+            out = super().embed_texts(texts)
+            for i, t in enumerate(texts):
+                if "overflow" in t:
+                    out[i] = np.nan
+            return out
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("lighthouse keeper logbook")
+    (docs / "bad.txt").write_text("lighthouse overflow page")
+    service = Service(paths.resolve(tmp_path / "home"), Settings(text_model="hashing", ocr=False,
+                                                                 image_model="none"), Flaky())
+    try:
+        report = service.index("docs", [str(docs)])
+        assert report.failed == 1 and "invalid numbers" in report.errors[0][1] and report.errors[0][0].endswith("bad.txt")
+        hits = service.search(Query("lighthouse")).hits
+        assert [h.path.rsplit("/", 1)[1] for h in hits] == ["good.txt"] and all(np.isfinite(h.score) for h in hits)
+        assert service.status()["collections"][0]["failures"][0]["reason"].startswith("the text model returned")
+    finally:
+        service.close()

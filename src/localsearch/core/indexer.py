@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pebble import ProcessExpired, ProcessPool
 
 from localsearch.core import chunking, extract, extract_worker, log, ocr, scanner
@@ -249,6 +250,8 @@ class Indexer:
                 parts, state = self._read_one(row, future, timeout)
                 chunks = chunking.chunk_text(*ocr.joined(parts)) if parts else []
                 vectors = self.embedder.embed_texts([c.text for c in chunks]) if chunks else None
+                if vectors is not None and not np.isfinite(vectors).all():  # never into the index
+                    chunks, vectors, state = [], None, "failed: the text model returned invalid numbers"
                 result = self.catalog.add_read_text(col.id, row, chunks, vectors, state)
                 vindex.add(result.added_ids, result.added_vectors)
                 report.photos_read += 1
@@ -483,6 +486,7 @@ class _Run:
             if vectors is not None and r.chunks:
                 r.vectors = vectors[at : at + len(r.chunks)]
                 at += len(r.chunks)
+            self._refuse_invalid(r)
         result = self.o.catalog.commit_files(self.col.id, self.pending)
         self.vindex.remove(result.removed_ids)
         self.vindex.add(result.added_ids, result.added_vectors)
@@ -495,6 +499,20 @@ class _Run:
         self.last_flush = time.monotonic()
         if time.monotonic() - self.last_save > self.o.save_every_s:
             self.save()
+
+    def _refuse_invalid(self, r: FileResult) -> None:
+        """A model that returns NaN or inf (a broken custom model, an fp16 overflow) must not put them in
+        the index, where every search would rank them: the file is recorded as failed instead."""
+        which = ("text" if r.vectors is not None and not np.isfinite(r.vectors).all() else
+                 "photo" if r.image_vector is not None and not np.isfinite(r.image_vector).all() else None)
+        if which is None or r.error:
+            return
+        r.error = f"the {which} model returned invalid numbers (NaN or infinity) for this file"
+        r.chunks, r.vectors, r.image_vector = [], None, None
+        self.report.failed += 1
+        self.progress.failures += 1
+        self.report.errors.append((display_path(r.raw_path), r.error))
+        log.index.warning("%s: %s", display_path(r.raw_path), r.error)
 
     def save(self) -> None:
         col = self.o.catalog.collection_by_id(self.col.id)

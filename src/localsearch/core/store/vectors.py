@@ -476,4 +476,5 @@ class VectorIndex:
             return []
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         scores, ids = self._searchable().search(q, min(k, self.count))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        # a non-finite score is never an answer (the indexer refuses such vectors; this is the last guard)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0 and np.isfinite(s)]
