@@ -26,10 +26,6 @@ class FileTooLarge(ExtractionError):
     """The file exceeds the configured size limit, or would expand past it (zip bombs)."""
 
 
-class ExtractionTimeout(ExtractionError):
-    """Parsing took longer than the configured limit and was abandoned."""
-
-
 class CatalogUnusable(KnownError):
     """The catalog cannot be read: damaged, not a LocalSearch catalog, or made by a newer LocalSearch."""
 
@@ -57,7 +53,3 @@ class CollectionNotFound(KnownError):
 
 class ModelUnavailable(KnownError):
     """The configured embedding model cannot be loaded (missing package, bad path, no network)."""
-
-
-class ModelMismatch(KnownError):
-    """A collection's vectors come from another model; it must be reindexed before use."""

@@ -181,7 +181,7 @@ class Service:
             out.append(CollectionOverview(
                 id=col.id, name=col.name, roots=reader.roots(col.id), files=stats["files"], chunks=stats["chunks"],
                 failed=stats["failed"], model=col.model_id,
-                needs_reindex=bool(col.model_id and col.model_id != self.model_id) or col.needs_reindex,
+                needs_reindex=bool(col.model_id and col.model_id != self.model_id),  # vectors of another model
                 vector_index_bytes=vfile.stat().st_size if vfile.exists() else 0,
                 last_indexed=col.last_indexed, last_commit=reader.last_commit(col.id)))
         return out
