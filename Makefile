@@ -22,6 +22,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_throughput.py
 	$(BIN)/python bench/query_latency.py --home bench/out/home
+	$(BIN)/python bench/api_load.py --home bench/out/home
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/gui_latency.py --home bench/out/home
 	$(BIN)/python bench/fusion_eval.py
 	$(BIN)/python bench/watch_storm.py

@@ -1,4 +1,5 @@
-"""The engine's one front door: what the CLI and the window can do, composed from the core parts.
+"""The engine's one front door: what the CLI, the window and the HTTP service can do, composed from
+the core parts (searching is core.searcher's, indexing core.indexer's and core.watcher's).
 
 Collaborators are passed in (paths, settings, embedder) so tests hand in fakes.
 """
