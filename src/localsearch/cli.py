@@ -152,7 +152,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     try:
         bar = ProgressBar(enabled=not args.no_progress and sys.stderr.isatty())
         report = service.index(name, folders, on_progress=bar, cancel=cancel,
-                               read_photo_text=not args.no_photo_text)
+                               read_photo_text=not args.no_photo_text, on_wait=_say_waiting)
     finally:
         signal.signal(signal.SIGINT, previous)
         service.close()
@@ -172,6 +172,12 @@ def cmd_index(args: argparse.Namespace) -> int:
         print("stopped early; run the same command again to finish")
         return 130
     return 0
+
+
+def _say_waiting(holder: str) -> None:
+    sys.stderr.write(f"waiting for the running indexer ({holder}) to finish; a window, 'watch' or 'serve' keeps "
+                     "its collections current itself and holds on until it stops. Ctrl-C stops waiting.\n")
+    sys.stderr.flush()
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -247,18 +253,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.verbose:
         log.setup(logging.INFO)
     from localsearch.api.app import Host, create_app
-    from localsearch.core import watcher as watcher_mod
 
     service = _service(args)
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
-    w = None
-    other = watcher_mod.read_state(service.watch_state_file)
-    if other is not None and other.get("pid") not in (None, os.getpid()):
-        log.api.warning("another LocalSearch (pid %s) keeps the index current; serving searches only", other["pid"])
-    elif service.catalog.collections():
-        w = service.watcher(force_polling=args.poll).start()
+    # The watcher takes the writer lock in its own thread: while the window or 'watch' holds it, searches
+    # are served and the watcher waits; it keeps the collections current once the other one stops.
+    w = service.watcher(force_polling=args.poll).start() if service.catalog.collections() else None
     api = None
     try:
         api = server.ApiServer(create_app(Host(service, token, lambda: w), args.cors_origin or ()),

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 STAGE_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0)
-WATCH_MODES = ("starting", "catching up", "watching", "polling", "paused", "offline", "stopped")
+WATCH_MODES = ("starting", "waiting", "catching up", "watching", "polling", "paused", "offline", "stopped")
 
 
 class _IndexCollector(Collector):

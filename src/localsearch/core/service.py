@@ -20,6 +20,7 @@ from localsearch.core.settings import Settings
 from localsearch.core.settings import load as load_settings
 from localsearch.core.store.catalog import Catalog, Collection
 from localsearch.core.store.vectors import VectorIndex
+from localsearch.core.writer import WriterLock
 
 if TYPE_CHECKING:  # the indexer and watcher pull in parsers and watchdog: a search needs neither
     from localsearch.core.embed.image import ImageEmbedder
@@ -95,22 +96,30 @@ class Service:
     # --- indexing -----------------------------------------------------------------------------
 
     def index(self, collection: str, roots: Sequence[str] = (), on_progress: "ProgressFn | None" = None,
-              cancel: threading.Event | None = None, read_photo_text: bool = True) -> "Report":
-        """A full pass, then (settings.ocr) the slow pass that reads text in photos."""
-        from localsearch.core.indexer import Indexer
+              cancel: threading.Event | None = None, read_photo_text: bool = True,
+              on_wait: Callable[[str], None] | None = None) -> "Report":
+        """A full pass, then (settings.ocr) the slow pass that reads text in photos. Another writer of
+        this data folder first finishes (on_wait is told who it is; `cancel` stops the waiting)."""
+        from localsearch.core.indexer import Indexer, Report
 
-        indexer = Indexer(self.catalog, self.paths.vectors, self.embedder, self.settings, on_progress, cancel,
-                          image_embedder=self.image_embedder)
+        lock = WriterLock(self.paths.data, f"index {collection}")
+        if not lock.acquire(cancel, on_wait):
+            return Report(collection=collection, cancelled=True)
         try:
-            report = indexer.index(collection, roots)
-            if read_photo_text and not report.cancelled:
-                read = indexer.read_photo_text(collection)
-                report.photos_read, report.chunks = read.photos_read, report.chunks + read.chunks
-                report.cancelled = read.cancelled
-            return report
+            indexer = Indexer(self.catalog, self.paths.vectors, self.embedder, self.settings, on_progress, cancel,
+                              image_embedder=self.image_embedder)
+            try:
+                report = indexer.index(collection, roots)
+                if read_photo_text and not report.cancelled:
+                    read = indexer.read_photo_text(collection)
+                    report.photos_read, report.chunks = read.photos_read, report.chunks + read.chunks
+                    report.cancelled = read.cancelled
+                return report
+            finally:
+                indexer.close()
+                self.searcher.forget()
         finally:
-            indexer.close()
-            self.searcher.forget()
+            lock.release()
 
     @property
     def watch_state_file(self) -> Path:
@@ -133,6 +142,7 @@ class Service:
             return indexer, catalog
 
         return watcher.Watcher(make_indexer, self.catalog, collections, force_polling=force_polling,
+                               writer_lock=WriterLock(self.paths.data, "keeping collections current"),
                                poll_interval=poll_interval, state_file=self.watch_state_file, on_state=on_state,
                                on_report=on_report, warm_up=lambda: self.embedder.embed_texts(["warm up"]),
                                on_error=on_error)

@@ -26,6 +26,7 @@ from localsearch.core import atomic, log
 from localsearch.core.errors import KnownError
 from localsearch.core.indexer import Indexer, Report
 from localsearch.core.store.catalog import Catalog
+from localsearch.core.writer import WriterLock
 
 _IGNORED = {"opened", "closed_no_write"}
 
@@ -97,7 +98,7 @@ class _Handler(FileSystemEventHandler):
 @dataclass
 class WatchState:
     collection: str
-    mode: str = "starting"  # catching up | watching | polling | offline | stopped
+    mode: str = "starting"  # waiting (another process writes) | catching up | watching | polling | paused | offline | stopped
     pending: int = 0
     last_change: float | None = None
     detail: str = ""
@@ -117,7 +118,8 @@ class Watcher:
                  state_file: Path | None = None, on_state: Callable[[list[WatchState]], None] | None = None,
                  on_report: Callable[[Report], None] | None = None, debounce: float = 0.3,
                  warm_up: Callable[[], object] | None = None,
-                 on_error: Callable[[BaseException], None] | None = None) -> None:
+                 on_error: Callable[[BaseException], None] | None = None,
+                 writer_lock: WriterLock | None = None) -> None:
         self.make_indexer = make_indexer
         wanted = list(collections) if collections else [c.name for c in catalog.collections()]
         self.roots = {name: catalog.roots(catalog.collection(name).id) for name in wanted}
@@ -138,6 +140,7 @@ class Watcher:
         self.error: BaseException | None = None
         self.warm_up = warm_up
         self.on_error = on_error or (lambda error: None)
+        self.writer_lock = writer_lock  # taken by the indexer thread before it writes; another writer is waited for
         self._interrupt = threading.Event()  # the running index pass stops early (stop or pause)
         self._lock = threading.Lock()
         self._paused: set[str] = set()
@@ -295,6 +298,12 @@ class Watcher:
             except OSError as e:
                 log.watch.warning("cannot write watch state: %s", e)
 
+    def _waiting(self, holder: str) -> None:
+        """Another process writes this data folder (the window, `serve`, `watch`, `index`): say so and wait."""
+        for state in self.states.values():
+            state.mode, state.detail = "waiting", f"another LocalSearch is indexing ({holder})"
+        self._publish()
+
     def _take_requested(self, reconcile: set[str]) -> list[str]:
         with self._lock:
             reconcile |= self._requested
@@ -351,6 +360,8 @@ class Watcher:
         indexer: Indexer | None = None
         catalog: Catalog | None = None
         try:
+            if self.writer_lock is not None and not self.writer_lock.acquire(self._stop, self._waiting):
+                return  # stopped while another LocalSearch was writing
             indexer, catalog = self.make_indexer()
             indexer.cancel = self._interrupt
             reconcile = set(self.roots)  # catch up with what changed while nothing watched
@@ -407,6 +418,8 @@ class Watcher:
                 indexer.close()
             if catalog is not None:
                 catalog.close()
+            if self.writer_lock is not None:
+                self.writer_lock.release()
             for state in self.states.values():
                 state.mode = "stopped"
             self._publish()

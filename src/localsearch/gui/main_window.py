@@ -52,7 +52,8 @@ def state_text(state: WatchState | None, progress: Progress | None, failed: int)
     elif state is None:
         text = "starting"
     else:
-        text = {"offline": "offline (index kept)", "catching up": "catching up"}.get(state.mode, state.mode)
+        text = {"offline": "offline (index kept)", "catching up": "catching up",
+                "waiting": "waiting for another LocalSearch to finish indexing"}.get(state.mode, state.mode)
         if state.pending and state.mode in ("watching", "polling", "paused"):
             text += f" · {state.pending} pending"
     if failed:

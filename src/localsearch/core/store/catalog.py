@@ -115,7 +115,7 @@ class Catalog:
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self.conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
         try:
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            self._use_wal()
             self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL+NORMAL: durable across app crashes
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA busy_timeout = 30000")
@@ -126,6 +126,19 @@ class Catalog:
         except CatalogUnusable as e:
             self.conn.close()
             raise CatalogUnusable(f"the catalog {path} was {e}") from e
+
+    def _use_wal(self) -> None:
+        """Switching a new catalog to WAL needs it alone: a second process opening it at that moment gets
+        SQLITE_BUSY at once (no busy handler for this pragma), so it tries again, up to the busy timeout."""
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if getattr(e, "sqlite_errorcode", 0) & 0xFF not in (5, 6) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def close(self) -> None:
         self.conn.close()

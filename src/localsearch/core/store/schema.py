@@ -1,6 +1,7 @@
 """The catalog's schema as a numbered migration ladder; step N takes version N-1 to N."""
 
 import sqlite3
+from collections.abc import Iterator
 
 from localsearch.core import log
 from localsearch.core.errors import CatalogUnusable
@@ -82,11 +83,37 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _statements(script: str) -> Iterator[str]:
+    """A migration's statements one by one (triggers' BEGIN ... END included): executescript() would
+    commit the transaction the migration runs in."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
+    if pending.strip(" \n;"):
+        yield pending
+
+
 def migrate(conn: sqlite3.Connection) -> None:
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
-    if current > SCHEMA_VERSION:
-        raise CatalogUnusable(f"made by a newer LocalSearch (catalog schema {current}; this one reads up to "
-                              f"{SCHEMA_VERSION}): update LocalSearch to use it")
-    for version in range(current + 1, SCHEMA_VERSION + 1):
-        log.store.info("migrating catalog to schema %d", version)
-        conn.executescript("BEGIN;" + MIGRATIONS[version - 1] + f"; PRAGMA user_version = {version}; COMMIT;")
+    """Bring the catalog to SCHEMA_VERSION. One process migrates at a time: the version is read again
+    inside a write transaction, so two processes opening a new catalog at once do not both create it."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > SCHEMA_VERSION:
+            raise CatalogUnusable(f"made by a newer LocalSearch (catalog schema {current}; this one reads up to "
+                                  f"{SCHEMA_VERSION}): update LocalSearch to use it")
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            log.store.info("migrating catalog to schema %d", version)
+            for statement in _statements(MIGRATIONS[version - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
