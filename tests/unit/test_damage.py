@@ -158,3 +158,45 @@ def test_a_model_that_returns_nan_never_puts_it_in_the_index(tmp_path):
         assert service.status()["collections"][0]["failures"][0]["reason"].startswith("the text model returned")
     finally:
         service.close()
+
+
+def test_a_full_disk_while_saving_is_one_line_and_loses_nothing_committed(tmp_path, monkeypatch, capsys):
+    import shutil as shutil_mod
+    from collections import namedtuple
+
+    from localsearch import cli
+    from localsearch.core.store import vectors
+
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.json").write_text('{"text_model": "hashing", "ocr": false, "image_model": "none"}')
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(20):
+        (docs / f"n{i}.txt").write_text(f"note {i} about lanterns")
+
+    def full(*args, **kwargs):
+        raise RuntimeError("Error: 'ret == (size)' failed: write error 4014 != 1572864")
+
+    usage = namedtuple("usage", "total used free")
+    real_write = vectors.faiss.write_index
+    monkeypatch.setattr(vectors.faiss, "write_index", full)
+    monkeypatch.setattr(vectors.shutil, "disk_usage", lambda p: usage(10 << 30, (10 << 30) - (2 << 20), 2 << 20))
+    assert cli.main(["--home", str(home), "index", str(docs), "-c", "docs", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "disk full: 2 MB free on" in err and "nothing committed was lost" in err, err
+    assert "Traceback" not in err and "4014" not in err and len(err.strip().splitlines()) == 1, err
+
+    monkeypatch.setattr(vectors.shutil, "disk_usage", lambda p: usage(10 << 30, 0, 5 << 30))  # not the disk
+    assert cli.main(["--home", str(home), "index", "-c", "docs", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot save the search index" in err and "nothing committed was lost" in err and "disk full" not in err
+
+    monkeypatch.setattr(vectors.faiss, "write_index", real_write)  # space freed
+    monkeypatch.setattr(vectors.shutil, "disk_usage", shutil_mod.disk_usage)
+    service = make(paths.resolve(home))
+    try:
+        assert service.overview()[0].files == 20  # every commit made before the save failed is there
+        assert len(service.search(Query("lanterns", k=50)).hits) == 20  # served, rebuilt from the catalog
+    finally:
+        service.close()

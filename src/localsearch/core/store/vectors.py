@@ -6,6 +6,7 @@ index from the vectors stored in SQLite.
 """
 
 import json
+import shutil
 import threading
 import time
 from concurrent.futures import Future
@@ -18,6 +19,7 @@ import numpy as np
 import xxhash
 
 from localsearch.core import atomic, log
+from localsearch.core.errors import KnownError
 from localsearch.core.store.catalog import Catalog, Collection
 
 
@@ -408,8 +410,21 @@ class VectorIndex:
             with open(tmp, "rb") as f:
                 self.checksum = file_digest(f)
 
-        atomic.write_with(self.file, write)
-        self._write_sidecar(model_id, version)
+        try:
+            atomic.write_with(self.file, write)
+            self._write_sidecar(model_id, version)
+        except (RuntimeError, OSError) as e:  # faiss says "write error 4014 != 1572864"; the disk says why
+            raise self._save_failed(e) from e
+
+    def _save_failed(self, error: Exception) -> KnownError:
+        """One line for a failed save. The catalog holds every commit and the index is rebuilt from it,
+        so nothing committed is lost; a full disk (less free than the index needs) is named as such."""
+        free = shutil.disk_usage(self.file.parent).free
+        if free < int(self.index.ntotal) * self.dim * 4 + (64 << 20):  # less than the index and a margin
+            return KnownError(f"disk full: {free / 2**20:.0f} MB free on {self.file.parent}; nothing committed was "
+                              "lost (free some space, then run LocalSearch again)")
+        return KnownError(f"cannot save the search index {self.file}: {str(error).splitlines()[0][:200]}; nothing "
+                          "committed was lost")
 
     def _write_sidecar(self, model_id: str, version: int) -> None:
         side = {"model_id": model_id, "dim": self.dim, "version": version, "count": int(self.index.ntotal),
