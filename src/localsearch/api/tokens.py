@@ -15,7 +15,7 @@ def load_or_create(config_dir: Path) -> str:
     """The token in config_dir/api-token (mode 0600), created the first time (two starters race safely:
     O_EXCL lets one write it and the other read it)."""
     path = token_path(config_dir)
-    config_dir.mkdir(parents=True, exist_ok=True)
+    config_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from localsearch.core import log
-from localsearch.core import errors
+from localsearch.core import errors, log
 from localsearch.core.errors import CatalogUnusable, CollectionNotFound, KnownError
 from localsearch.core.store import schema
 from localsearch.core.types import Chunk
@@ -119,13 +118,13 @@ class Catalog:
             self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL+NORMAL: durable across app crashes
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA busy_timeout = 30000")
-            schema.migrate(self.conn)
+            schema.migrate(self.conn, f"the catalog {path}")
         except sqlite3.DatabaseError as e:
             self.conn.close()
             raise errors.catalog_error(path, e) from e
-        except CatalogUnusable as e:
+        except CatalogUnusable:
             self.conn.close()
-            raise CatalogUnusable(f"the catalog {path} was {e}") from e
+            raise
 
     def _use_wal(self) -> None:
         """Switching a new catalog to WAL needs it alone: a second process opening it at that moment gets

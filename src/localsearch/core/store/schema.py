@@ -97,17 +97,18 @@ def _statements(script: str) -> Iterator[str]:
         yield pending
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    """Bring the catalog to SCHEMA_VERSION. One process migrates at a time: the version is read again
-    inside a write transaction, so two processes opening a new catalog at once do not both create it."""
+def migrate(conn: sqlite3.Connection, name: object = "the catalog") -> None:
+    """Bring the catalog (`name` in messages) to SCHEMA_VERSION. One process migrates at a time: the
+    version is read again inside a write transaction, so two processes opening a new catalog at once
+    do not both create it."""
     if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
         current = conn.execute("PRAGMA user_version").fetchone()[0]
         if current > SCHEMA_VERSION:
-            raise CatalogUnusable(f"made by a newer LocalSearch (catalog schema {current}; this one reads up to "
-                                  f"{SCHEMA_VERSION}): update LocalSearch to use it")
+            raise CatalogUnusable(f"{name} was made by a newer LocalSearch (catalog schema {current}; this one "
+                                  f"reads up to {SCHEMA_VERSION}): update LocalSearch to use it")
         for version in range(current + 1, SCHEMA_VERSION + 1):
             log.store.info("migrating catalog to schema %d", version)
             for statement in _statements(MIGRATIONS[version - 1]):
