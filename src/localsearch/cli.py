@@ -1,6 +1,7 @@
 """The `localsearch` command line: the same core services as the window, for scripts and tests."""
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -8,7 +9,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
@@ -210,6 +211,25 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[threading.Event]:
+    """Ctrl-C and SIGTERM set the event, so a foreground command stops cleanly; both handlers are
+    restored afterwards."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda signum, frame: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run_until(stop: threading.Event, failed: Callable[[], bool]) -> None:
+    """Wait for Ctrl-C / SIGTERM, or for a background part to fail."""
+    while not stop.wait(0.5) and not failed():
+        pass
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     if not args.verbose:
         log.setup(logging.INFO)
@@ -218,20 +238,15 @@ def cmd_watch(args: argparse.Namespace) -> int:
         raise KnownError("no collections yet: localsearch index FOLDER --collection NAME")
     for name in args.collection or []:
         service.catalog.collection(name)
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
-    w = service.watcher(args.collection, force_polling=args.poll).start()
-    log.watch.info("watching %s; Ctrl-C stops", ", ".join(w.roots))
-    try:
-        while not stop.wait(0.5):
-            if w.error is not None:
-                break
-    finally:
-        log.watch.info("stopping: committing what is done")
-        w.stop()
-        signal.signal(signal.SIGINT, previous)
-        service.close()
+    with _stop_signals() as stop:
+        w = service.watcher(args.collection, force_polling=args.poll).start()
+        log.watch.info("watching %s; Ctrl-C stops", ", ".join(w.roots))
+        try:
+            _run_until(stop, lambda: w.error is not None)
+        finally:
+            log.watch.info("stopping: committing what is done")
+            w.stop()
+            service.close()
     if w.error is not None:
         raise w.error
     return 0
@@ -255,29 +270,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from localsearch.api.app import Host, create_app
 
     service = _service(args)
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
-    # The watcher takes the writer lock in its own thread: while the window or 'watch' holds it, searches
-    # are served and the watcher waits; it keeps the collections current once the other one stops.
-    w = service.watcher(force_polling=args.poll).start() if service.catalog.collections() else None
-    api = None
-    try:
-        api = server.ApiServer(create_app(Host(service, token, lambda: w), args.cors_origin or ()),
-                               host=args.host, port=args.port).start()
-        print(f"LocalSearch service on {' and '.join(api.urls)} (docs: {api.urls[0]}/docs); "
-              "token: localsearch serve --show-token; Ctrl-C stops", flush=True)
-        while not stop.wait(0.5):
-            if (w is not None and w.error is not None) or api.error is not None:
-                break
-    finally:
-        if api is not None:
-            api.stop()
-        if w is not None:
-            log.watch.info("stopping: committing what is done")
-            w.stop()
-        signal.signal(signal.SIGINT, previous)
-        service.close()
+    with _stop_signals() as stop:
+        # The watcher takes the writer lock in its own thread: while the window or 'watch' holds it, searches
+        # are served and the watcher waits; it keeps the collections current once the other one stops.
+        w = service.watcher(force_polling=args.poll).start() if service.catalog.collections() else None
+        api = None
+        try:
+            api = server.ApiServer(create_app(Host(service, token, lambda: w), args.cors_origin or ()),
+                                   host=args.host, port=args.port).start()
+            print(f"LocalSearch service on {' and '.join(api.urls)} (docs: {api.urls[0]}/docs); "
+                  "token: localsearch serve --show-token; Ctrl-C stops", flush=True)
+            running = api
+            _run_until(stop, lambda: (w is not None and w.error is not None) or running.error is not None)
+        finally:
+            if api is not None:
+                api.stop()
+            if w is not None:
+                log.watch.info("stopping: committing what is done")
+                w.stop()
+            service.close()
     if w is not None and w.error is not None:
         raise w.error
     if api is not None and api.error is not None:
