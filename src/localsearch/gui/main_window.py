@@ -53,7 +53,7 @@ def state_text(state: WatchState | None, progress: Progress | None, failed: int)
         text = "starting"
     else:
         text = {"offline": "offline (index kept)", "catching up": "catching up",
-                "waiting": "waiting for another LocalSearch to finish indexing"}.get(state.mode, state.mode)
+                "waiting": "waiting for another indexer"}.get(state.mode, state.mode)
         if state.pending and state.mode in ("watching", "polling", "paused"):
             text += f" · {state.pending} pending"
     if failed:
