@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from localsearch import __version__
+from localsearch import __version__, cli_check
 from localsearch.core import log, paths
 from localsearch.core.errors import KnownError, catalog_error
 from localsearch.core.filetypes import FILE_TYPES
@@ -81,11 +81,24 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="collections, files, chunks, failures, model, index sizes")
     st.add_argument("--json", action="store_true")
 
-    co = sub.add_parser("collections", help="list or remove collections")
+    co = sub.add_parser("collections", help="list or remove collections; add, remove or re-point their folders")
     co_sub = co.add_subparsers(dest="action", metavar="ACTION")
     co_sub.add_parser("list", help="list collections")
     rm = co_sub.add_parser("remove", help="remove a collection and its indexes (your files are not touched)")
     rm.add_argument("name")
+    af = co_sub.add_parser("add-folder", help="add a folder to a collection (made if new) and index it")
+    af.add_argument("name")
+    af.add_argument("folder")
+    rf = co_sub.add_parser("remove-folder", help="stop searching one folder of a collection (your files are not "
+                           "touched)")
+    rf.add_argument("name")
+    rf.add_argument("folder")
+    mr = co_sub.add_parser("move-root", help="a folder moved or was renamed: point its collection at the new place "
+                           "(nothing is indexed again)")
+    mr.add_argument("old")
+    mr.add_argument("new")
+    mr.add_argument("-c", "--collection", help="only this collection (default: every one that searches OLD)")
+    cli_check.add_parsers(sub)
     return p
 
 
@@ -163,6 +176,11 @@ def cmd_index(args: argparse.Namespace) -> int:
           f"{report.moved} moved, {report.removed} removed, {report.unchanged} unchanged, "
           f"{report.retried} earlier failures retried, "
           f"{report.failed} failed; {report.chunks} chunks embedded in {report.seconds:.1f} s")
+    if report.reused:
+        print(f"{report.reused} files had the same content as files already indexed: their vectors were reused")
+    for folder in report.offline:
+        print(f"  missing: {folder}: its files are kept but not shown until it is back (if it moved: "
+              "localsearch collections move-root OLD NEW)")
     if report.photos_read:
         print(f"text read in {report.photos_read} photos and scans")
     for path, reason in report.errors[:20]:
@@ -330,7 +348,8 @@ def cmd_status(args: argparse.Namespace) -> int:
               + ("  — NEEDS REINDEX (model changed): run localsearch index -c " + c["name"]
                  if c["needs_reindex"] else ""))
         for r in c["roots"]:
-            print(f"  folder: {r}")
+            print(f"  folder: {r}" + ("  — OFFLINE (missing: its files are kept, not shown; if it moved: "
+                                      "localsearch collections move-root OLD NEW)" if r in c["offline"] else ""))
         if c["watch"]:
             w = c["watch"]
             print(f"  live: {w['mode']}{' (' + w['detail'] + ')' if w['detail'] else ''}, {w['pending']} pending,"
@@ -339,15 +358,30 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  failed: {f['path']}: {f['reason']}")
         if len(c["failures"]) > 50:
             print(f"  … and {len(c['failures']) - 50} more (--json lists all)")
+        for f in c["partial"][:50]:
+            print(f"  partly indexed: {f['path']}: {f['note']}")
     return 0
 
 
 def cmd_collections(args: argparse.Namespace) -> int:
+    if args.action == "add-folder":
+        folder = _service_call(args, lambda s: s.add_folder(args.name, args.folder))
+        print(f"added {folder} to collection '{args.name}'")
+        args.folders, args.collection, args.no_progress, args.no_photo_text = [], args.name, False, False
+        return cmd_index(args)
     service = _service(args)
     try:
         if args.action == "remove":
             service.remove_collection(args.name)
             print(f"removed collection '{args.name}' (your files were not touched)")
+        elif args.action == "remove-folder":
+            dropped = service.remove_folder(args.name, args.folder, on_wait=_say_waiting)
+            print(f"collection '{args.name}' no longer searches {args.folder} ({dropped} files left the index; "
+                  "your files were not touched)")
+        elif args.action == "move-root":
+            for name, kept in service.move_root(args.old, args.new, args.collection, on_wait=_say_waiting):
+                print(f"collection '{name}': {args.old} is now {Path(args.new).expanduser().resolve()} "
+                      f"({kept} files kept, nothing indexed again)")
         else:
             for col in service.catalog.collections():
                 print(col.name)
@@ -356,8 +390,16 @@ def cmd_collections(args: argparse.Namespace) -> int:
     return 0
 
 
+def _service_call(args: argparse.Namespace, call: Callable[[Any], Any]) -> Any:
+    service = _service(args)
+    try:
+        return call(service)
+    finally:
+        service.close()
+
+
 COMMANDS = {"index": cmd_index, "search": cmd_search, "watch": cmd_watch, "serve": cmd_serve, "status": cmd_status,
-            "collections": cmd_collections}
+            "collections": cmd_collections, "check": cli_check.cmd_check, "repair": cli_check.cmd_repair}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -339,3 +339,31 @@ def test_sidebar_says_when_text_in_photos_is_being_read():
     assert state_text(WatchState("p", mode="watching"), None, 1) == "watching · 1 failed"
     assert state_text(None, Progress("p", "reading text", done=3, total=10), 0) == "reading text in photos and scans (7 left)"
     assert state_text(WatchState("p", mode="watching", reorganising=True), None, 0) == "reorganising the search index"
+
+
+def test_a_moved_folder_is_located_and_folders_added_and_removed(qtbot, make_window, docs, tmp_path):
+    window = make_window()
+    window.add_folder(str(docs))
+    qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
+    moved = tmp_path / "moved-docs"
+    docs.rename(moved)
+    qtbot.waitUntil(lambda: window.states.get("docs") is not None and window.states["docs"].mode == "offline",
+                    timeout=30000)
+    assert "offline (index kept)" in window.sidebar.item(1).text()
+    assert search(qtbot, window, "tomatoes") == []  # a missing folder's files are not offered as results
+    assert window.states["docs"].offline == [str(docs)]
+    with qtbot.waitSignal(window.message_shown, timeout=30000):
+        window.locate_folder("docs", str(docs), str(moved))
+    qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
+    assert search(qtbot, window, "tomatoes") == ["garden.txt"]
+    assert window.service.overview()[0].roots == [str(moved)]
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "harbour.txt").write_text("The harbour crane lifts containers.")
+    window.add_folder_to("docs", str(extra))
+    qtbot.waitUntil(lambda: up_to_date(window, "docs") and len(window.roots.get("docs", [])) == 2, timeout=30000)
+    qtbot.waitUntil(lambda: search(qtbot, window, "harbour crane") == ["harbour.txt"], timeout=30000)
+    window.remove_folder("docs", str(extra), confirm=False)
+    qtbot.waitUntil(lambda: window.roots.get("docs") == [str(moved)], timeout=30000)
+    assert search(qtbot, window, "harbour crane") == [] and (extra / "harbour.txt").exists()

@@ -163,3 +163,60 @@ def test_photo_query_from_the_command_line(tmp_path):
     assert {h["path"] for h in others} == {str(p) for p in groups["rings"]} - {str(query)}
     photos_only = json.loads(run_cli(home, "search", "rings", "--kind", "photo", "--json").stdout)
     assert photos_only and all(h["kind"] == "photo" for h in photos_only)
+
+
+def test_check_and_repair_a_damaged_catalog(tmp_path):
+    """check: 0 healthy, 1 needs repair, 2 cannot check; repair: 1 repaired. A damaged catalog is set aside
+    (kept for a report) and the folders it named are indexed again from the files."""
+    home = tmp_path / "home"
+    use_fake_model(home, ocr=False)
+    docs = docgen.mixed_folder(tmp_path / "docs")
+    run_cli(home, "index", str(docs), "--collection", "docs")
+    assert run_cli(home, "check").returncode == 0
+    catalog = home / "data" / "catalog.sqlite3"
+    with open(catalog, "r+b") as f:  # a bad sector over the collections, roots and files tables
+        f.seek(4096)
+        f.write(os.urandom(8 * 4096))
+    checked = run_cli(home, "check", check=False)
+    assert checked.returncode == 1 and "PROBLEM  catalog" in checked.stdout and "Traceback" not in checked.stderr
+    repaired = run_cli(home, "repair", check=False)
+    assert repaired.returncode == 1, repaired.stdout + repaired.stderr
+    assert "indexing docs again" in repaired.stdout and "healthy now" in repaired.stdout
+    assert len(list((home / "data").glob("catalog.sqlite3.damaged-*"))) >= 1
+    assert run_cli(home, "check").returncode == 0
+    hits = json.loads(run_cli(home, "search", "invoice 2024-0042", "--json").stdout)
+    assert hits[0]["path"].endswith("invoice.docx")
+    assert run_cli(home, "repair").stdout.strip() == "healthy: nothing to repair"
+
+    db = sqlite3.connect(catalog)
+    db.execute("PRAGMA user_version = 99")  # made by a newer LocalSearch: not ours to judge or repair
+    db.commit()
+    db.close()
+    newer = run_cli(home, "check", check=False)
+    assert newer.returncode == 2 and "newer LocalSearch" in newer.stderr
+
+
+def test_folders_move_add_and_remove_from_the_command_line(tmp_path):
+    home = tmp_path / "home"
+    use_fake_model(home, ocr=False)
+    docs = docgen.mixed_folder(tmp_path / "docs")
+    run_cli(home, "index", str(docs), "--collection", "docs")
+    docs.rename(tmp_path / "moved")
+    status = run_cli(home, "status").stdout
+    assert "OFFLINE" in status
+    missing = run_cli(home, "index", "--collection", "docs")
+    assert "missing: " + str(docs) in missing.stdout and "0 removed" in missing.stdout
+    moved = run_cli(home, "collections", "move-root", str(docs), str(tmp_path / "moved"))
+    assert "9 files kept, nothing indexed again" in moved.stdout
+    assert json.loads(run_cli(home, "search", "invoice 2024-0042", "--json").stdout)[0]["path"].startswith(
+        str(tmp_path / "moved"))
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "memo.txt").write_text("the lighthouse keeper's memo")
+    added = run_cli(home, "collections", "add-folder", "docs", str(extra))
+    assert "1 new" in added.stdout
+    assert json.loads(run_cli(home, "search", "lighthouse keeper", "--json").stdout)[0]["path"].endswith("memo.txt")
+    dropped = run_cli(home, "collections", "remove-folder", "docs", str(extra))
+    assert "1 files left the index" in dropped.stdout and (extra / "memo.txt").exists()
+    wrong = run_cli(home, "collections", "remove-folder", "docs", str(extra), check=False)
+    assert wrong.returncode == 1 and "is not a folder of collection 'docs'" in wrong.stderr

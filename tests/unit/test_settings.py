@@ -27,11 +27,13 @@ BAD = {
     "api_port": ["abc", 0, 70000, 8765.5, True],
     "embed_batch": [0, -1, 2.5, "64"],
     "commit_every_chunks": [0, "many"],
+    "max_passages_per_file": [0, -5, 10.5, "5000"],
+    "embed_budget_s": [0, -1, "fast", None],
 }
 GOOD = {"text_model": "/models/e5", "image_model": "none", "device": "cpu", "max_file_mb": 5, "parse_timeout_s": 2.5,
         "excludes": ["*.log"], "min_similarity": 0.3, "vector_compression": "sq8", "ocr": False,
         "follow_symlinks_outside": True, "serve_api": True, "api_port": 9000, "embed_batch": 8,
-        "commit_every_chunks": 100}
+        "commit_every_chunks": 100, "max_passages_per_file": 200, "embed_budget_s": 30}
 
 
 def test_every_setting_has_a_rule_and_defaults_pass_it():

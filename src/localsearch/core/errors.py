@@ -30,14 +30,18 @@ class CatalogUnusable(KnownError):
     """The catalog cannot be read: damaged, not a LocalSearch catalog, or made by a newer LocalSearch."""
 
 
+class CatalogDamaged(CatalogUnusable):
+    """SQLite says the catalog file is corrupt or not a database: `repair` sets it aside and starts over."""
+
+
 def catalog_error(path: object, error: Exception) -> CatalogUnusable:
     """The one line a user reads when SQLite fails on the catalog (at open or mid-query), chosen by
     SQLite's error code, never by the text of its message."""
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
     if code in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
-        return CatalogUnusable(f"the catalog {path} is damaged ({error}). It holds only LocalSearch's index, not "
-                               "your files: move it aside (keep it if you want to report this), then add your "
-                               "folders again")
+        return CatalogDamaged(f"the catalog {path} is damaged ({error}). It holds only LocalSearch's index, not "
+                              "your files: run 'localsearch repair' (it keeps the damaged file aside and indexes "
+                              "your folders again)")
     if code == 13:  # SQLITE_FULL
         return CatalogUnusable(f"the disk holding {path} is full: free some space; nothing committed was lost")
     if code in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED

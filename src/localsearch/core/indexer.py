@@ -59,6 +59,8 @@ class Report:
     cancelled: bool = False
     reindexed_from: str | None = None
     photos_read: int = 0  # photos and scanned PDFs the OCR pass read (with or without text found)
+    reused: int = 0  # files whose content was already indexed: their vectors were reused, not made again
+    offline: list[str] = field(default_factory=list)  # folders missing now: their files are kept, not shown
     vector_index: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)
 
@@ -195,6 +197,10 @@ class Indexer:
         roots = self.catalog.roots(col.id)
         scan = scanner.scan(roots, self.settings.excludes, self._bounds(roots))
         scan.protected.extend(scan.missing)  # a root that is gone (unmounted drive) keeps its index
+        report.offline = [display_path(m) for m in scan.missing]
+        for folder in report.offline:
+            log.index.info("%s: folder %s is missing (unplugged or moved?); its files are kept but not shown",
+                              name, folder)
         return self._run(col, scan, self.catalog.files(col.id), report, full=True)
 
     def update(self, name: str, changed: Iterable[bytes]) -> Report:
@@ -407,6 +413,8 @@ class _Run:
             self.progress.failures += 1
             self.report.errors.append((display_path(result.raw_path), result.error))
             log.extract.info("%s: %s", display_path(result.raw_path), result.error)
+        if self.pending and self.pending_chunks + len(result.chunks) > self.o.settings.commit_every_chunks:
+            self.flush()  # a big file commits on its own: the files before it do not wait for its embedding
         self.pending.append(result)
         self.pending_chunks += len(result.chunks)
         self.progress.done += 1
@@ -459,9 +467,38 @@ class _Run:
             return self._failure(entry, why)
         digest, extracted = value
         kind = extract.kind_of(Path(os.fsdecode(entry.raw_path)))
-        return FileResult(entry.raw_path, entry.size, entry.mtime_ns, digest, kind,
-                          chunks=chunks_for(entry.raw_path, extracted), image=extracted.image,
-                          needs_ocr=kind == "photo" or bool(extracted.unread_pages))
+        chunks, note = chunks_for(entry.raw_path, extracted), None
+        cap = self.o.settings.max_passages_per_file
+        if len(chunks) > cap:
+            chunks, note = chunks[:cap], f"truncated after {cap} passages (of {len(chunks)})"
+            log.index.info("%s: %s", display_path(entry.raw_path), note)
+        return FileResult(entry.raw_path, entry.size, entry.mtime_ns, digest, kind, chunks=chunks,
+                          image=extracted.image, needs_ocr=kind == "photo" or bool(extracted.unread_pages), note=note)
+
+    def _reuse(self) -> int:
+        """Files whose content is already in the catalog (a copy in another folder, a file only touched)
+        take the vectors stored for it instead of being embedded again; returns how many did."""
+        image_model = self.o.image_embedder.model_id if self.o.image_embedder is not None else None
+        count = 0
+        for r in self.pending:
+            if r.error or not r.hash or not r.chunks:
+                continue
+            donor = self.o.catalog.reusable(r.hash, self.o.embedder.model_id, image_model)
+            if donor is None:
+                continue
+            if r.image is not None:  # a photo: its vector and labels; its name passage is embedded anew
+                if donor.image_vector is None:
+                    continue
+                labels = donor.texts[0].split(" — ", 1)[1] if donor.texts and " — " in donor.texts[0] else ""
+                r.image_vector, r.image = donor.image_vector, None
+                name = display_path(os.path.basename(r.raw_path))
+                text = f"{name} — {labels}" if labels else name
+                r.chunks = [Chunk(0, len(text), text, None)]
+                count += 1
+            elif [c.text for c in r.chunks] == donor.texts[: len(r.chunks)]:
+                r.vectors = np.stack(donor.vectors[: len(r.chunks)])
+                count += 1
+        return count
 
     def embed_photos(self) -> None:
         """Photo -> image vector, and its labels into its passage so words find it too."""
@@ -478,15 +515,22 @@ class _Run:
     def flush(self) -> None:
         if not self.pending:
             return
+        reused = self._reuse()
         self.embed_photos()
-        texts = [c.text for r in self.pending for c in r.chunks]
+        large = self.o.settings.commit_every_chunks
+        together = [r for r in self.pending if r.chunks and len(r.chunks) <= large and r.vectors is None]
+        texts = [c.text for r in together for c in r.chunks]
         vectors = self.o.embedder.embed_texts(texts) if texts else None
         at = 0
-        for r in self.pending:
-            if vectors is not None and r.chunks:
+        for r in together:
+            if vectors is not None:
                 r.vectors = vectors[at : at + len(r.chunks)]
                 at += len(r.chunks)
+        for r in self.pending:
+            if len(r.chunks) > large and r.vectors is None:
+                self._embed_within_budget(r)
             self._refuse_invalid(r)
+        self.report.reused += reused
         result = self.o.catalog.commit_files(self.col.id, self.pending)
         self.vindex.remove(result.removed_ids)
         self.vindex.add(result.added_ids, result.added_vectors)
@@ -499,6 +543,22 @@ class _Run:
         self.last_flush = time.monotonic()
         if time.monotonic() - self.last_save > self.o.save_every_s:
             self.save()
+
+    def _embed_within_budget(self, r: FileResult) -> None:
+        """A long file is embedded in steps; past settings.embed_budget_s the rest of it is left out (noted),
+        so one file cannot hold the run hostage. Its first passages are searchable either way."""
+        budget, step = self.o.settings.embed_budget_s, max(64, 4 * self.o.settings.embed_batch)
+        started, done = time.monotonic(), 0
+        parts: list[np.ndarray] = []
+        while done < len(r.chunks):
+            if done and time.monotonic() - started > budget:
+                r.note = f"truncated after {done} passages (embedding it took over {budget:.0f} s)"
+                log.index.warning("%s: %s", display_path(r.raw_path), r.note)
+                r.chunks = r.chunks[:done]
+                break
+            parts.append(self.o.embedder.embed_texts([c.text for c in r.chunks[done : done + step]]))
+            done += len(parts[-1])
+        r.vectors = np.concatenate(parts) if parts else None
 
     def _refuse_invalid(self, r: FileResult) -> None:
         """A model that returns NaN or inf (a broken custom model, an fp16 overflow) must not put them in

@@ -3,7 +3,8 @@
 Paths are bytes end to end (os.fsencode), so names that are not valid UTF-8 survive unchanged. A
 symbolic link whose target lies outside the collection's folders is not followed (a link to
 /etc/shadow or to another user's files must not put their text in the index); it is recorded with
-its reason instead.
+its reason instead. A link that stays inside them is skipped too: its target is indexed where it
+lies, once.
 """
 
 import errno
@@ -57,33 +58,31 @@ def scan(roots: Iterable[str | bytes], excludes: Iterable[str] = (),
     result = ScanResult()
     bounds = [os.path.realpath(os.fsencode(r)) for r in within] if within is not None else None
 
+    own = {os.path.abspath(os.fsencode(r)) for r in within} if within is not None else set()
+
     def outside(path: bytes) -> bool:
         return bounds is not None and not under_any(os.path.realpath(path), bounds)
 
+    def duplicate_link(path: bytes) -> bool:
+        """A link to somewhere inside the collection's own folders: what it leads to is indexed where it
+        lies, so following it would list the same file twice."""
+        return bounds is not None and os.path.abspath(path) not in own and os.path.islink(path)
+
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[bytes] = set()
+    seen_inodes: set[tuple[int, int]] = set()
 
     def add(path: bytes, st: os.stat_result) -> None:
-        if path not in seen_files:  # a watcher batch may name a file and its folder
+        # a watcher batch may name a file and its folder; hard links (and, when links are followed
+        # anywhere, links) reach one file by two names: it is indexed once
+        if path not in seen_files and (st.st_dev, st.st_ino) not in seen_inodes:
             seen_files.add(path)
+            seen_inodes.add((st.st_dev, st.st_ino))
             result.files.append(Entry(path, st.st_size, st.st_mtime_ns))
 
-    for root in roots:
-        raw_root = os.fsencode(root)
-        try:
-            st = os.stat(raw_root)
-        except OSError:
-            result.missing.append(raw_root)
-            continue
-        if outside(raw_root):  # a watcher's scoped path: itself a link, or below a linked folder
-            result.problems.append((raw_root, OUTSIDE))
-            continue
-        if stat.S_ISREG(st.st_mode):
-            add(raw_root, st)
-            continue
-        if not stat.S_ISDIR(st.st_mode):
-            continue
-        stack = [raw_root]
+    later: list[tuple[bytes, os.stat_result]] = []
+
+    def walk(stack: list[bytes]) -> None:
         while stack:
             folder = stack.pop()
             try:
@@ -100,18 +99,49 @@ def scan(roots: Iterable[str | bytes], excludes: Iterable[str] = (),
             for entry in entries:
                 if is_excluded(entry.name, patterns):
                     continue
-                if entry.is_symlink() and outside(entry.path):
-                    result.problems.append((entry.path, OUTSIDE))
-                    continue
+                link = entry.is_symlink()
+                if link and bounds is not None:
+                    if outside(entry.path):
+                        result.problems.append((entry.path, OUTSIDE))
+                        continue
+                    if os.path.exists(entry.path):
+                        continue  # inside: its target is indexed where it lies (a broken one is recorded below)
                 try:
                     est = entry.stat(follow_symlinks=True)
                 except OSError as e:
                     result.problems.append((entry.path, _problem_for(e)))
                     continue
-                if stat.S_ISDIR(est.st_mode):
+                if link and (stat.S_ISDIR(est.st_mode) or stat.S_ISREG(est.st_mode)):
+                    later.append((entry.path, est))
+                elif stat.S_ISDIR(est.st_mode):
                     stack.append(entry.path)
                 elif stat.S_ISREG(est.st_mode):  # never FIFOs, sockets or devices: reading them can block
                     add(entry.path, est)
+
+    for root in roots:
+        raw_root = os.fsencode(root)
+        try:
+            st = os.stat(raw_root)
+        except OSError:
+            result.missing.append(raw_root)
+            continue
+        if outside(raw_root):  # a watcher's scoped path: itself a link, or below a linked folder
+            result.problems.append((raw_root, OUTSIDE))
+            continue
+        if duplicate_link(raw_root):
+            continue
+        if stat.S_ISREG(st.st_mode):
+            add(raw_root, st)
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            continue
+        walk([raw_root])
+    while later:  # links last, so a file reached both directly and through a link keeps its own name
+        path, est = later.pop(0)
+        if stat.S_ISDIR(est.st_mode):
+            walk([path])
+        else:
+            add(path, est)
     return result
 
 

@@ -86,15 +86,17 @@ def weighted_rrf(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[
 
 
 def group_by_file(fused: dict[int, float], rows: dict[int, ChunkRow]) -> list[tuple[float, ChunkRow]]:
-    """One hit per file (its best passage), so a long document does not fill the page."""
-    best: dict[int, tuple[float, ChunkRow]] = {}
+    """One hit per file (its best passage), so a long document does not fill the page; copies of one
+    file (same content in two folders, "report (1).pdf") are one hit too, the best-ranked copy's."""
+    best: dict[int | str, tuple[float, ChunkRow]] = {}
     for cid, score in fused.items():
         row = rows.get(cid)
         if row is None:
             continue
-        cur = best.get(row.file_id)
-        if cur is None or score > cur[0]:
-            best[row.file_id] = (score, row)
+        key = row.hash or row.file_id
+        cur = best.get(key)
+        if cur is None or (-score, row.path) < (-cur[0], cur[1].path):
+            best[key] = (score, row)
     return sorted(best.values(), key=lambda t: (-t[0], t[1].path))
 
 

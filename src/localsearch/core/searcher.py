@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from localsearch.core import log, memory, search
+from localsearch.core import folders, log, memory, search
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
@@ -251,7 +251,11 @@ class Searcher:
         texts = {cid: f"{r.text} {r.path}" for cid, r in rows.items()}  # FTS matches names too
         terms = search.keyword_terms(query.text)  # highlight what matters, not "the" or "how"
         fused = search.weighted_rrf(keyword, semantic, texts, terms, photos=photos)
-        rows = {cid: r for cid, r in rows.items() if query.accepts(r)}
+        gone = folders.offline(self.reader(), [c.id for c in cols])
+        rows = {cid: r for cid, r in rows.items() if query.accepts(r) and not (gone and folders.under(r.path, gone))}
+        if gone:
+            out.warnings.append(f"not searched while missing: {', '.join(gone)} (unplugged or moved? If it moved: "
+                                "localsearch collections move-root OLD NEW)")
         pattern = search.term_pattern(terms)
         by_meaning, by_look = {cid for cid, _ in semantic}, {cid for cid, _ in photos}
         files = search.group_by_file(fused, rows)
@@ -293,7 +297,18 @@ class Searcher:
         found = search.semantic_ranked(per_collection, k + 1)
         rows = self.reader().photo_rows(fid for fid, _ in found)
         itself = os.path.realpath(image_path)
-        hits = [search.to_hit(score, rows[fid], [], why=[_look_alike(score)]) for fid, score in found
-                if fid in rows and not (exclude_self and os.path.realpath(rows[fid].path) == itself)]
+        gone = folders.offline(self.reader(), [c.id for c in self._selected(collections)])
+        seen: set[str | int] = set()
+        hits = []
+        for fid, score in found:
+            row = rows.get(fid)
+            if row is None or folders.under(row.path, gone):
+                continue
+            is_self = os.path.realpath(row.path) == itself
+            if is_self and exclude_self:
+                continue
+            if is_self or (row.hash or fid) not in seen:  # copies are listed once, but always beside the photo asked about
+                seen.add(fid if is_self else (row.hash or fid))
+                hits.append(search.to_hit(score, row, [], why=[_look_alike(score)]))
         out.total, out.hits = len(hits), hits[:k]
         return out

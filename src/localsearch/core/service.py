@@ -4,16 +4,16 @@ the core parts (searching is core.searcher's, indexing core.indexer's and core.w
 Collaborators are passed in (paths, settings, embedder) so tests hand in fakes.
 """
 
-import os
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localsearch.core import access, search
+from localsearch.core import access, folders, search
 from localsearch.core.embed import factory
 from localsearch.core.embed.base import Embedder
+from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
 from localsearch.core.searcher import SearchResult, Searcher
 from localsearch.core.settings import Settings
@@ -23,24 +23,12 @@ from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.writer import WriterLock
 
 if TYPE_CHECKING:  # the indexer and watcher pull in parsers and watchdog: a search needs neither
+    from localsearch.core.check import CheckResult
+    from localsearch.core.repair import RepairResult, Salvage
+    from localsearch.core.status import CollectionOverview
     from localsearch.core.embed.image import ImageEmbedder
     from localsearch.core.indexer import Indexer, ProgressFn, Report
     from localsearch.core.watcher import Watcher, WatchState
-
-
-@dataclass(frozen=True)
-class CollectionOverview:
-    id: int
-    name: str
-    roots: list[str]
-    files: int
-    chunks: int
-    failed: int
-    model: str | None
-    needs_reindex: bool
-    vector_index_bytes: int
-    last_indexed: float | None
-    last_commit: float | None
 
 
 class Service:
@@ -100,26 +88,32 @@ class Service:
               on_wait: Callable[[str], None] | None = None) -> "Report":
         """A full pass, then (settings.ocr) the slow pass that reads text in photos. Another writer of
         this data folder first finishes (on_wait is told who it is; `cancel` stops the waiting)."""
-        from localsearch.core.indexer import Indexer, Report
+        from localsearch.core.indexer import Report
 
         lock = WriterLock(self.paths.data, f"index {collection}")
         if not lock.acquire(cancel, on_wait):
             return Report(collection=collection, cancelled=True)
         try:
-            indexer = Indexer(self.catalog, self.paths.vectors, self.embedder, self.settings, on_progress, cancel,
-                              image_embedder=self.image_embedder)
-            try:
-                report = indexer.index(collection, roots)
-                if read_photo_text and not report.cancelled:
-                    read = indexer.read_photo_text(collection)
-                    report.photos_read, report.chunks = read.photos_read, report.chunks + read.chunks
-                    report.cancelled = read.cancelled
-                return report
-            finally:
-                indexer.close()
-                self.searcher.forget()
+            return self._index_locked(collection, roots, on_progress, cancel, read_photo_text)
         finally:
             lock.release()
+
+    def _index_locked(self, collection: str, roots: Sequence[str] = (), on_progress: "ProgressFn | None" = None,
+                      cancel: threading.Event | None = None, read_photo_text: bool = True) -> "Report":
+        from localsearch.core.indexer import Indexer
+
+        indexer = Indexer(self.catalog, self.paths.vectors, self.embedder, self.settings, on_progress, cancel,
+                          image_embedder=self.image_embedder)
+        try:
+            report = indexer.index(collection, roots)
+            if read_photo_text and not report.cancelled:
+                read = indexer.read_photo_text(collection)
+                report.photos_read, report.chunks = read.photos_read, report.chunks + read.chunks
+                report.cancelled = read.cancelled
+            return report
+        finally:
+            indexer.close()
+            self.searcher.forget()
 
     @property
     def watch_state_file(self) -> Path:
@@ -150,16 +144,86 @@ class Service:
     def rename_collection(self, old: str, new: str) -> None:
         self.catalog.rename_collection(old, new)
 
-    def add_folder(self, collection: str, folder: str) -> None:
-        """Register a folder; the watcher's catch-up pass (or `index`) does the indexing."""
-        col = self.catalog.ensure_collection(collection)
-        self.catalog.add_root(col.id, os.path.abspath(os.path.expanduser(folder)))
+    def add_folder(self, collection: str, folder: str) -> str:
+        """Register a folder (the collection is made if new); the watcher's catch-up pass (or `index`)
+        indexes it. Returns the folder as stored."""
+        return folders.add(self.catalog, collection, folder)
+
+    @contextmanager
+    def _writing(self, what: str, on_wait: Callable[[str], None] | None) -> Iterator[None]:
+        """Hold the data folder's writer lock (waiting for another writer to finish) around a change."""
+        lock = WriterLock(self.paths.data, what)
+        lock.acquire(None, on_wait)
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def remove_folder(self, collection: str, folder: str, on_wait: Callable[[str], None] | None = None) -> int:
+        """Stop searching one folder of a collection (its files are not touched); files dropped."""
+        with self._writing(f"remove a folder of {collection}", on_wait):
+            removed = folders.remove(self.catalog, self.paths.vectors, collection, folder,
+                                     self.settings.vector_compression)
+        self.searcher.forget()
+        return removed
+
+    def move_root(self, old: str, new: str, collection: str | None = None,
+                  on_wait: Callable[[str], None] | None = None) -> list[tuple[str, int]]:
+        """A folder moved or was renamed: point each collection that searched it (or just `collection`)
+        at its new place, keeping the index. Returns (collection, files kept) for each."""
+        names = [collection] if collection else [
+            c.name for c in self.catalog.collections() if folders.normal(old) in self.catalog.roots(c.id)]
+        if not names:
+            raise KnownError(f"no collection searches {folders.normal(old)} (localsearch status lists the folders)")
+        with self._writing("move a folder", on_wait):
+            moved = [(name, folders.move(self.catalog, name, old, new)) for name in names]
+        self.searcher.forget()
+        return moved
 
     def remove_collection(self, name: str) -> None:
         col = self.catalog.remove_collection(name)
         for space in ("text", "image"):  # both, or SQLite may hand the id to a new collection with them
             VectorIndex(self.paths.vectors, col.id, col.dim or 1, space=space).delete_files()
         self.searcher.forget(col.id)
+
+    # --- integrity ----------------------------------------------------------------------------
+
+    def check(self, sample: bool = True) -> "CheckResult":
+        """Is everything stored whole and consistent (see core.check)? Reads only. sample: embed a few
+        stored passages again to see that the vectors are the model's (loads the model)."""
+        from localsearch.core import check
+
+        lock = WriterLock(self.paths.data, "check")
+        alone = lock.try_acquire()  # another writer's index files may lawfully lag its commits
+        try:
+            return check.run(self.searcher.reader(), self.paths.vectors, self.model_id,
+                             self.embedder.embed_texts if sample else None, compare_versions=alone)
+        finally:
+            lock.release()
+
+    def repair(self, salvage: "Salvage | None" = None, on_progress: "ProgressFn | None" = None,
+               on_wait: Callable[[str], None] | None = None, sample: bool = True) -> "RepairResult":
+        """Fix what check finds (see core.repair); with `salvage` (a damaged catalog set aside), index its
+        collections' folders again from scratch. Then check again."""
+        from localsearch.core import check, repair
+
+        with self._writing("repair", on_wait):
+            if salvage is not None:
+                done, again = [f"damaged catalog kept as {salvage.moved_to}"], set(salvage.collections)
+                for name, roots in salvage.collections.items():
+                    col = self.catalog.ensure_collection(name)
+                    for root in roots:
+                        self.catalog.add_root(col.id, root)
+            else:
+                found = check.run(self.catalog, self.paths.vectors, self.model_id,
+                                  self.embedder.embed_texts if sample else None, compare_versions=True)
+                done, again = repair.fix(self.catalog, self.paths.vectors, found.problems,
+                                         self.settings.vector_compression)
+            for name in sorted(again):
+                report = self._index_locked(name, on_progress=on_progress)
+                done.append(f"{name}: indexed again ({report.scanned} files, {report.chunks} passages)")
+        self.searcher.forget()
+        return repair.RepairResult(done, self.check(sample))
 
     # --- search -------------------------------------------------------------------------------
 
@@ -182,46 +246,14 @@ class Service:
 
     # --- status -------------------------------------------------------------------------------
 
-    def overview(self) -> list[CollectionOverview]:
+    def overview(self) -> "list[CollectionOverview]":
         """Each collection's figures, cheap enough to read on every metrics scrape."""
-        reader = self.searcher.reader()  # asked from the HTTP service's threads too
-        out = []
-        for col in reader.collections():
-            stats = reader.stats(col.id)
-            vfile = VectorIndex(self.paths.vectors, col.id, col.dim or 1).file
-            out.append(CollectionOverview(
-                id=col.id, name=col.name, roots=reader.roots(col.id), files=stats["files"], chunks=stats["chunks"],
-                failed=stats["failed"], model=col.model_id,
-                needs_reindex=bool(col.model_id and col.model_id != self.model_id),  # vectors of another model
-                vector_index_bytes=vfile.stat().st_size if vfile.exists() else 0,
-                last_indexed=col.last_indexed, last_commit=reader.last_commit(col.id)))
-        return out
+        from localsearch.core import status
+
+        return status.overview(self)
 
     def status(self) -> dict[str, Any]:
-        from localsearch.core import watcher
+        """Everything `localsearch status` shows, as JSON-ready data."""
+        from localsearch.core import status
 
-        live = watcher.read_state(self.watch_state_file)
-        watching = {c["collection"]: c for c in live["collections"]} if live else {}
-        reader = self.searcher.reader()
-        cols = []
-        for c in self.overview():
-            cols.append({
-                "name": c.name,
-                "roots": c.roots,
-                "files": c.files,
-                "failed": c.failed,
-                "chunks": c.chunks,
-                "model": c.model,
-                "needs_reindex": c.needs_reindex,
-                "vector_index_bytes": c.vector_index_bytes,
-                "last_indexed": c.last_indexed,
-                "failures": [{"path": p, "reason": r} for _, p, r in reader.failures(c.id)],
-                "watch": watching.get(c.name),
-            })
-        db = self.paths.catalog
-        return {
-            "data_dir": str(self.paths.data),
-            "model": self.model_id,
-            "catalog_bytes": sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file()),
-            "collections": cols,
-        }
+        return status.report(self)

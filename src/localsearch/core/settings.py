@@ -50,6 +50,10 @@ class Settings:
     api_port: int = 8765
     embed_batch: int = 64
     commit_every_chunks: int = 512
+    max_passages_per_file: int = 5000
+    """One huge file (a spreadsheet of a million cells) is indexed up to this many passages; status says so."""
+    embed_budget_s: float = 300.0
+    """Embedding one file stops after this long (its first passages stay searchable); others go on."""
 
     @property
     def max_file_bytes(self) -> int:
@@ -84,6 +88,8 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "api_port": _number(1, 65535, whole=True),
     "embed_batch": _number(1, 4096, whole=True),
     "commit_every_chunks": _number(1, 1_000_000, whole=True),
+    "max_passages_per_file": _number(1, 10_000_000, whole=True),
+    "embed_budget_s": _number(1, 86_400),
 }
 """Every setting's type and range, in one place: a value outside them is replaced by the default."""
 

@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,7 @@ class WatchState:
     detail: str = ""
     text_left: int = 0  # photos whose text (OCR) is still to be read
     reorganising: bool = False  # its vector index is being retrained in the background
+    offline: list[str] = field(default_factory=list)  # its folders that are missing now (kept, not served)
 
 
 def _watch_limit_hit(e: OSError) -> bool:
@@ -213,6 +214,7 @@ class Watcher:
                     obs = self._watches[(name, root)][0]
                     modes.append("polling" if obs is self._polling else "watching")
             state = self.states[name]
+            state.offline = [root for root, m in zip(roots, modes) if m == "offline"]
             mode = "offline" if roots and all(m == "offline" for m in modes) else (
                 "polling" if "polling" in modes else "watching")
             state.detail = "some folders offline" if "offline" in modes and mode != "offline" else ""

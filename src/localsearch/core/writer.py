@@ -52,6 +52,15 @@ class WriterLock:
         atomic.write_text(self.info, json.dumps({"pid": os.getpid(), "what": self.what, "since": time.time()}))
         return True
 
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free now; False when another writer holds it."""
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            return False
+        atomic.write_text(self.info, json.dumps({"pid": os.getpid(), "what": self.what, "since": time.time()}))
+        return True
+
     def release(self) -> None:
         if self._lock.is_locked:
             self.info.unlink(missing_ok=True)

@@ -56,6 +56,8 @@ def state_text(state: WatchState | None, progress: Progress | None, failed: int)
                 "waiting": "waiting for another indexer"}.get(state.mode, state.mode)
         if state.pending and state.mode in ("watching", "polling", "paused"):
             text += f" · {state.pending} pending"
+        if state.offline and state.mode != "offline":
+            text += f" · {len(state.offline)} folder{'s' if len(state.offline) > 1 else ''} offline"
     if failed:
         text += f" · {failed} failed"
     return text
@@ -100,6 +102,7 @@ class MainWindow(QMainWindow):
         self.search_seq = 0
         self.similar_to: str | None = None  # the photo whose look-alikes are shown, if they are
         self.states: dict[str, WatchState] = {}
+        self.roots: dict[str, list[str]] = {}  # each collection's folders, as last read for the sidebar
         self.progress: dict[str, Progress] = {}
         self.progress_started: dict[str, float] = {}
         self.open_url = QDesktopServices.openUrl  # replaced by tests
@@ -248,7 +251,8 @@ class MainWindow(QMainWindow):
             state = self.states.get(col.name)
             seen = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(state.last_change))
                     if state and state.last_change else "none yet")
-            item.setToolTip("\n".join(self.ui_catalog.roots(col.id)) + f"\nlast change seen: {seen}")
+            self.roots[col.name] = self.ui_catalog.roots(col.id)
+            item.setToolTip("\n".join(self.roots[col.name]) + f"\nlast change seen: {seen}")
             self.sidebar.addItem(item)
             if col.name == current:
                 self.sidebar.setCurrentItem(item)
@@ -310,6 +314,30 @@ class MainWindow(QMainWindow):
         if new and new != name:
             self._with_watcher_stopped(lambda: self.service.rename_collection(name, new))
 
+    def locate_folder(self, name: str, root: str, new: str | None = None) -> None:
+        """A folder that moved: point the collection at its new place (its index is kept)."""
+        if new is None:
+            new = QFileDialog.getExistingDirectory(self, f"Where is “{os.path.basename(root)}” now?",
+                                                   os.path.dirname(root))
+        if new:
+            self._with_watcher_stopped(lambda: self.service.move_root(root, new, name),
+                                       f"“{name}” now searches {new}; nothing needed indexing again.")
+
+    def add_folder_to(self, name: str, folder: str | None = None) -> None:
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, f"Add a folder to “{name}”", str(Path.home()))
+        if folder:
+            self._with_watcher_stopped(lambda: self.service.add_folder(name, folder),
+                                       f"Added {folder} to “{name}”. Indexing starts now; you can search meanwhile.")
+
+    def remove_folder(self, name: str, root: str, confirm: bool = True) -> None:
+        if confirm and QMessageBox.question(
+                self, "Stop searching a folder", f"Stop searching {root} in “{name}”? Your files are not touched."
+        ) != QMessageBox.StandardButton.Yes:
+            return
+        self._with_watcher_stopped(lambda: self.service.remove_folder(name, root),
+                                   f"“{name}” no longer searches {root}.")
+
     def toggle_pause(self, name: str) -> None:
         if self.watcher is None:
             return
@@ -332,6 +360,16 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         menu.addAction("Add folder…", self.choose_folder)
         if name:
+            state = self.states.get(name)
+            for root in state.offline if state is not None else []:
+                menu.addAction(f"Locate “{os.path.basename(root)}”… (moved or renamed)",
+                               lambda root=root: self.locate_folder(name, root))
+            menu.addAction(f"Add a folder to “{name}”…", lambda: self.add_folder_to(name))
+            roots = self.roots.get(name, [])
+            if len(roots) > 1:
+                drop = menu.addMenu("Stop searching a folder")
+                for root in roots:
+                    drop.addAction(root, lambda root=root: self.remove_folder(name, root))
             paused = self.watcher is not None and self.watcher.is_paused(name)
             menu.addAction("Resume indexing" if paused else "Pause indexing", lambda: self.toggle_pause(name))
             menu.addAction("Show files not indexed…", lambda: self.show_failures(name))
@@ -354,8 +392,8 @@ class MainWindow(QMainWindow):
     def restart_watching(self) -> None:
         self._with_watcher_stopped(lambda: None)
 
-    def _with_watcher_stopped(self, change: object) -> None:
-        """Stop the writer off the GUI thread, apply `change`, start it again."""
+    def _with_watcher_stopped(self, change: object, said: str | None = None) -> None:
+        """Stop the writer off the GUI thread, apply `change`, start it again (then say `said`)."""
         old, self.watcher = self.watcher, None
 
         def stop_and_change() -> None:
@@ -368,8 +406,14 @@ class MainWindow(QMainWindow):
             self.refresh_collections()
             self.start_watching()
             self.refresh_results()
+            if said:
+                self.show_message(said, error=False)
 
-        self.control.run(stop_and_change, done, lambda e: (self.show_message(str(e)), done(None)))
+        def failed(e: Exception) -> None:
+            done(None)
+            self.show_message(str(e) if isinstance(e, KnownError) else plain_message(e))
+
+        self.control.run(stop_and_change, done, failed)
 
     def _on_states(self, states: list[WatchState]) -> None:
         self.states = {s.collection: s for s in states}

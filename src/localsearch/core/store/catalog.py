@@ -4,6 +4,7 @@ It is the source of truth. One writer (the indexer) at a time; searches read thr
 connection, which WAL lets run while the writer commits.
 """
 
+import json
 import os
 import sqlite3
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from localsearch.core import errors, log
+from localsearch.core import atomic, errors, log
 from localsearch.core.errors import CatalogUnusable, CollectionNotFound, KnownError
 from localsearch.core.store import schema
 from localsearch.core.types import Chunk
@@ -57,6 +58,7 @@ class FileResult:
     image: np.ndarray | None = None  # decoded photo, in flight only
     image_vector: np.ndarray | None = None
     needs_ocr: bool = False  # a photo, or a PDF with pages that have no text layer
+    note: str | None = None  # indexed only in part, and why ("truncated after 5000 passages")
 
 
 @dataclass
@@ -67,6 +69,15 @@ class CommitResult:
     removed_image_ids: list[int] = field(default_factory=list)  # file ids
     added_image_ids: list[int] = field(default_factory=list)
     added_image_vectors: list[np.ndarray] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Donor:
+    """A stored file's passages (texts, vectors) and photo vector, for a file with the same content."""
+
+    texts: list[str]
+    vectors: list[np.ndarray]
+    image_vector: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,7 @@ class ChunkRow:
     page: int | None
     text: str
     mtime_ns: int | None = None
+    hash: str | None = None  # of the file's content: copies of one file are one result
 
 
 def _insert_chunks(c: sqlite3.Connection, file_id: int, first_ord: int, chunks: list[Chunk],
@@ -186,6 +198,7 @@ class Catalog:
         if new != old and self.conn.execute("SELECT 1 FROM collections WHERE name = ?", (new,)).fetchone():
             raise KnownError(f"a collection named {new!r} already exists")
         self.conn.execute("UPDATE collections SET name = ? WHERE name = ?", (new, old))
+        self.copy_folders()
 
     def remove_collection(self, name: str) -> Collection:
         col = self.collection(name)
@@ -193,6 +206,7 @@ class Catalog:
             # FTS rows go through the chunks trigger; cascades remove roots, files and chunks.
             c.execute("DELETE FROM chunks WHERE file_id IN (SELECT id FROM files WHERE collection_id = ?)", (col.id,))
             c.execute("DELETE FROM collections WHERE id = ?", (col.id,))
+        self.copy_folders()
         return col
 
     def set_image_model(self, cid: int, model_id: str | None) -> None:
@@ -220,6 +234,20 @@ class Catalog:
 
     def add_root(self, cid: int, root: str) -> None:
         self.conn.execute("INSERT OR IGNORE INTO roots(collection_id, path) VALUES (?, ?)", (cid, root))
+        self.copy_folders()
+
+    @property
+    def folders_copy(self) -> Path:
+        return self.path.with_name("folders.json")
+
+    def copy_folders(self) -> None:
+        """Each collection's folders, also in a small JSON file beside the catalog: should the catalog
+        ever be damaged, `repair` still knows what to index again."""
+        folders: dict[str, list[str]] = {c.name: [] for c in self.collections()}
+        for name, root in self.conn.execute("SELECT c.name, r.path FROM roots r JOIN collections c"
+                                            " ON c.id = r.collection_id ORDER BY c.name, r.path"):
+            folders[str(name)].append(str(root))
+        atomic.write_text(self.folders_copy, json.dumps(folders, indent=1, ensure_ascii=False))
 
     def indexed_kind(self, cid: int, raw_path: bytes) -> str | None:
         """The kind of a successfully indexed file at exactly raw_path, or None."""
@@ -300,16 +328,16 @@ class Catalog:
                         out.removed_image_ids.append(fid)
                     c.execute(
                         "UPDATE files SET size = ?, mtime_ns = ?, hash = ?, kind = ?, status = ?, error = ?,"
-                        " indexed_at = ?, ocr = ? WHERE id = ?",
+                        " indexed_at = ?, ocr = ?, note = ? WHERE id = ?",
                         (r.size, r.mtime_ns, r.hash, r.kind, status, r.error, now, None if r.needs_ocr else "none",
-                         fid),
+                         r.note, fid),
                     )
                 else:
                     cur = c.execute(
                         "INSERT INTO files(collection_id, raw_path, path, size, mtime_ns, hash, kind, status, error,"
-                        " indexed_at, ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " indexed_at, ocr, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (cid, r.raw_path, display_path(r.raw_path), r.size, r.mtime_ns, r.hash, r.kind, status,
-                         r.error, now, None if r.needs_ocr else "none"),
+                         r.error, now, None if r.needs_ocr else "none", r.note),
                     )
                     fid = int(cur.lastrowid or 0)
                 if r.error:
@@ -322,6 +350,24 @@ class Catalog:
                 _insert_chunks(c, fid, 0, r.chunks, r.vectors, out)
             c.execute("UPDATE collections SET vector_version = vector_version + 1 WHERE id = ?", (cid,))
         return out
+
+    def reusable(self, content_hash: str, model_id: str, image_model_id: str | None) -> "Donor | None":
+        """What is stored for a file with this content, made by these models (in any collection): the
+        passages' texts and vectors, and a photo's vector, so a copy or a touched file is not embedded again."""
+        row = self.conn.execute(
+            "SELECT f.id, c.image_model_id FROM files f JOIN collections c ON c.id = f.collection_id"
+            " WHERE f.hash = ? AND f.status = 'ok' AND c.model_id = ? ORDER BY f.id LIMIT 1",
+            (content_hash, model_id)).fetchone()
+        if row is None:
+            return None
+        chunks = self.conn.execute("SELECT text, vector FROM chunks WHERE file_id = ? ORDER BY ord", (row[0],)).fetchall()
+        if any(v is None for _, v in chunks):
+            return None
+        image = None
+        if image_model_id is not None and row[1] == image_model_id:
+            found = self.conn.execute("SELECT vector FROM image_vectors WHERE file_id = ?", (row[0],)).fetchone()
+            image = np.frombuffer(found[0], dtype=np.float32) if found else None
+        return Donor([str(t) for t, _ in chunks], [np.frombuffer(v, dtype=np.float32) for _, v in chunks], image)
 
     # --- text in photos (OCR) ------------------------------------------------------------------
 
@@ -364,6 +410,11 @@ class Catalog:
             args = (cid,)
         return [(r[0], r[1], r[2] or "") for r in self.conn.execute(sql + " ORDER BY c.name, f.path", args)]
 
+    def notes(self, cid: int) -> list[tuple[str, str]]:
+        """(path, note) of every file indexed only in part, for `status` and the window."""
+        return [(r[0], r[1]) for r in self.conn.execute(
+            "SELECT path, note FROM files WHERE collection_id = ? AND note IS NOT NULL ORDER BY path", (cid,))]
+
     # --- vectors and chunks -------------------------------------------------------------------
 
     _SPACES = {
@@ -388,8 +439,8 @@ class Catalog:
             vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
             yield ids, vecs
 
-    _CHUNK_ROW = ("SELECT ch.id, ch.file_id, c.name, f.path, f.kind, ch.start, ch.end, ch.page, ch.text, f.mtime_ns"
-                  " FROM chunks ch JOIN files f ON f.id = ch.file_id JOIN collections c ON c.id = f.collection_id")
+    _CHUNK_ROW = ("SELECT ch.id, ch.file_id, c.name, f.path, f.kind, ch.start, ch.end, ch.page, ch.text, f.mtime_ns,"
+                  " f.hash FROM chunks ch JOIN files f ON f.id = ch.file_id JOIN collections c ON c.id = f.collection_id")
 
     def chunk_rows(self, ids: Iterable[int]) -> dict[int, ChunkRow]:
         ids = list(ids)

@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from localsearch.core import log
 from localsearch.core.errors import CatalogUnusable
 
+FTS_TABLE = "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, name, tokenize = 'unicode61 remove_diacritics 2')"
+"""The keyword index over passages and file names (`repair` builds it again from the passages)."""
+
 MIGRATIONS: list[str] = [
     # 1: collections, roots, files, chunks (with vectors) and a keyword index over chunks.
-    """
+    f"""
     CREATE TABLE collections(
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
@@ -51,7 +54,7 @@ MIGRATIONS: list[str] = [
         vector BLOB
     );
     CREATE INDEX chunks_by_file ON chunks(file_id);
-    CREATE VIRTUAL TABLE chunks_fts USING fts5(text, name, tokenize = 'unicode61 remove_diacritics 2');
+    {FTS_TABLE};
     CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
         INSERT INTO chunks_fts(rowid, text, name)
         VALUES (new.id, new.text, (SELECT path FROM files WHERE id = new.file_id));
@@ -77,6 +80,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE files ADD COLUMN ocr TEXT;
     UPDATE files SET ocr = 'none' WHERE kind != 'photo' AND lower(path) NOT LIKE '%.pdf';
     CREATE INDEX files_ocr_todo ON files(collection_id) WHERE ocr IS NULL AND status = 'ok';
+    """,
+    # 4: a note on a file indexed only in part (e.g. "truncated after 5000 passages"), shown in status;
+    # files found by content alone, so a copy anywhere reuses the vectors already made for it.
+    """
+    ALTER TABLE files ADD COLUMN note TEXT;
+    CREATE INDEX files_by_content ON files(hash) WHERE status = 'ok';
     """,
 ]
 

@@ -1,0 +1,184 @@
+"""`localsearch check`: is every stored thing whole and consistent? (Read only; `repair` fixes.)
+
+What is checked, like restic's `check` or git's `fsck`:
+- the catalog: SQLite's own `integrity_check` and `foreign_key_check`;
+- the keyword index: FTS5's `integrity-check`, and one keyword row per passage;
+- each vector index file: its checksum, dimension, and count (and ids, for an exact index) against
+  the catalog; the vectors stored in the catalog are finite;
+- a sample of stored passages embedded again with the configured model: the vectors must match
+  (cosine >= SAMPLE_MIN_COSINE), or the index was made by another model than it claims.
+"""
+
+import random
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from localsearch.core.store.catalog import Catalog, Collection
+from localsearch.core.store.vectors import VectorIndex
+
+SAMPLE = 16
+SAMPLE_MIN_COSINE = 0.99
+"""The same text through the same model gives cosine >= 0.9999 (batching and padding move the last
+digits only); another model, or damaged vectors, fall far below."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    area: str  # "catalog" | "keyword index" | "vector index" | "stored vectors" | "model"
+    collection: str | None
+    detail: str
+    space: str = "text"
+
+
+@dataclass
+class CheckResult:
+    passed: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+
+def catalog_problems(conn: sqlite3.Connection) -> list[str]:
+    """SQLite's verdict on the database file itself ([] when whole)."""
+    rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check(20)")]
+    if rows != ["ok"]:
+        return rows
+    broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+    return [f"{len(broken)} rows point at rows that are gone (first: table {broken[0][0]})"] if broken else []
+
+
+def keyword_problems(conn: sqlite3.Connection) -> list[str]:
+    out = []
+    try:  # FTS5's own check of its index against the text it holds; it writes nothing
+        conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.DatabaseError as e:
+        out.append(f"FTS5 integrity-check failed: {e}")
+    missing = conn.execute("SELECT count(*) FROM chunks WHERE id NOT IN (SELECT rowid FROM chunks_fts)").fetchone()[0]
+    extra = conn.execute("SELECT count(*) FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)").fetchone()[0]
+    if missing or extra:
+        out.append(f"{missing} passages missing from it, {extra} rows of passages that are gone")
+    return out
+
+
+def _ids_of(index: faiss.Index) -> np.ndarray | None:
+    """The ids an exact (flat, id-mapped) index holds; None for other kinds (count and checksum suffice)."""
+    if isinstance(index, faiss.IndexIDMap):
+        return faiss.vector_to_array(index.id_map)
+    return None
+
+
+def vector_index_problems(catalog: Catalog, vectors: Path, col: Collection, space: str, dim: int,
+                          compare_version: bool) -> list[str]:
+    """What is wrong with one saved index file against the catalog ([] when it matches)."""
+    vindex = VectorIndex(vectors, col.id, dim, space=space)
+    stored = catalog.vector_count(col.id, space)
+    if not vindex.file.exists():
+        return [f"index file missing ({stored} vectors in the catalog)"] if stored else []
+    try:
+        meta = vindex._read_verified()
+    except (RuntimeError, OSError) as e:
+        return [f"unreadable: {str(e).splitlines()[0][:160]}"]
+    out = []
+    if vindex.index.d != dim or meta.dim != dim:
+        out.append(f"dimension {vindex.index.d}, the model's is {dim}")
+    if compare_version and meta.version != col.vector_version:
+        out.append(f"saved at version {meta.version}, the catalog is at {col.vector_version}")
+    if int(vindex.index.ntotal) != stored:
+        out.append(f"{vindex.index.ntotal} vectors, the catalog has {stored}")
+    ids = _ids_of(vindex.index)
+    if ids is not None and not out:
+        key = "ch.id" if space == "text" else "iv.file_id"
+        known = {i for batch, _ in catalog.iter_vectors(col.id, dim, space=space) for i in batch.tolist()}
+        strays = len(set(ids.tolist()) - known)
+        if strays:
+            out.append(f"{strays} vectors whose {key} is not in the catalog")
+    return out
+
+
+def nonfinite_files(catalog: Catalog, col: Collection, space: str, dim: int) -> list[int]:
+    """Ids (chunk ids, or photo file ids) of stored vectors that hold NaN or infinity."""
+    bad: list[int] = []
+    for ids, vecs in catalog.iter_vectors(col.id, dim, space=space):
+        bad.extend(ids[~np.isfinite(vecs).all(axis=1)].tolist())
+    return bad
+
+
+def sample_cosines(catalog: Catalog, col: Collection, embed: Callable[[list[str]], np.ndarray],
+                   n: int = SAMPLE) -> list[float]:
+    """Cosines between stored vectors and the same passages embedded again, for a random sample."""
+    top = catalog.max_chunk_id()
+    picks = random.Random().sample(range(1, top + 1), min(top, 20 * n)) if top else []
+    rows: list[tuple[str, bytes]] = []
+    for start in range(0, len(picks), 500):
+        part = picks[start:start + 500]
+        rows += catalog.conn.execute(
+            f"SELECT ch.text, ch.vector FROM chunks ch JOIN files f ON f.id = ch.file_id WHERE f.collection_id = ?"
+            f" AND ch.vector IS NOT NULL AND ch.id IN ({','.join('?' * len(part))})", (col.id, *part)).fetchall()
+        if len(rows) >= n:
+            break
+    rows = rows[:n]
+    if not rows:
+        return []
+    fresh = embed([str(t) for t, _ in rows])
+    stored = np.stack([np.frombuffer(v, dtype=np.float32) for _, v in rows])
+    norms = np.linalg.norm(fresh, axis=1) * np.linalg.norm(stored, axis=1)
+    return [float(c) for c in (fresh * stored).sum(axis=1) / np.maximum(norms, 1e-12)]
+
+
+def image_dim(catalog: Catalog, col: Collection) -> int | None:
+    row = catalog.conn.execute("SELECT length(iv.vector) FROM image_vectors iv JOIN files f ON f.id = iv.file_id"
+                               " WHERE f.collection_id = ? LIMIT 1", (col.id,)).fetchone()
+    return int(row[0]) // 4 if row else None
+
+
+def run(catalog: Catalog, vectors: Path, model_id: str, embed: Callable[[list[str]], np.ndarray] | None,
+        compare_versions: bool) -> CheckResult:
+    """Every check, over every collection. embed=None skips the re-embedding sample; compare_versions is
+    off while another process writes (its index files may lawfully lag its commits until it saves)."""
+    out = CheckResult()
+    damage = catalog_problems(catalog.conn)
+    if damage:
+        out.problems.append(Problem("catalog", None, "; ".join(damage[:3])))
+        return out  # nothing read from a damaged file can be trusted
+    out.passed.append("catalog: SQLite integrity check ok")
+    words = keyword_problems(catalog.conn)
+    out.problems += [Problem("keyword index", None, w) for w in words]
+    if not words:
+        out.passed.append("keyword index: FTS5 integrity check ok, one row per passage")
+    for col in catalog.collections():
+        spaces = [("text", col.dim)] + ([("image", image_dim(catalog, col))] if col.image_model_id else [])
+        for space, dim in spaces:
+            if not dim:
+                continue
+            what = "photo vector" if space == "image" else "vector"
+            found = vector_index_problems(catalog, vectors, col, space, dim, compare_versions)
+            out.problems += [Problem("vector index", col.name, f, space) for f in found]
+            bad = nonfinite_files(catalog, col, space, dim)
+            if bad:
+                out.problems.append(Problem("stored vectors", col.name, f"NaN or infinity in {len(bad)} stored {what}s",
+                                            space))
+            if not found and not bad:
+                out.passed.append(f"{col.name}: {what} index matches the catalog "
+                                  f"({catalog.vector_count(col.id, space)} vectors)")
+        if embed is None or col.model_id is None:
+            continue
+        if col.model_id != model_id:
+            out.skipped.append(f"{col.name}: made by {col.model_id}, not the configured model; not re-embedded")
+            continue
+        cosines = sample_cosines(catalog, col, embed)
+        if cosines and min(cosines) < SAMPLE_MIN_COSINE:
+            out.problems.append(Problem("model", col.name, f"{sum(c < SAMPLE_MIN_COSINE for c in cosines)} of "
+                                        f"{len(cosines)} sampled passages embed differently now (lowest cosine "
+                                        f"{min(cosines):.3f}): the vectors are not the model's"))
+        elif cosines:
+            out.passed.append(f"{col.name}: {len(cosines)} sampled passages embed the same (cosine >= "
+                              f"{min(cosines):.4f})")
+    return out

@@ -1,0 +1,77 @@
+"""What `localsearch status`, the window and the HTTP service say about the collections."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from localsearch.core import folders
+from localsearch.core.store.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from localsearch.core.service import Service
+
+
+@dataclass(frozen=True)
+class CollectionOverview:
+    id: int
+    name: str
+    roots: list[str]
+    files: int
+    chunks: int
+    failed: int
+    model: str | None
+    needs_reindex: bool
+    vector_index_bytes: int
+    last_indexed: float | None
+    last_commit: float | None
+    offline: list[str]
+    """Folders that are missing now (unplugged, moved): their files are kept but not served."""
+
+
+def overview(service: "Service") -> list[CollectionOverview]:
+    """Each collection's figures, cheap enough to read on every metrics scrape."""
+    reader = service.searcher.reader()  # asked from the HTTP service's threads too
+    out = []
+    for col in reader.collections():
+        stats = reader.stats(col.id)
+        vfile = VectorIndex(service.paths.vectors, col.id, col.dim or 1).file
+        roots = folders.folders(reader, col.id)
+        out.append(CollectionOverview(
+            id=col.id, name=col.name, roots=[r.path for r in roots], files=stats["files"], chunks=stats["chunks"],
+            failed=stats["failed"], model=col.model_id,
+            needs_reindex=bool(col.model_id and col.model_id != service.model_id),  # vectors of another model
+            vector_index_bytes=vfile.stat().st_size if vfile.exists() else 0,
+            last_indexed=col.last_indexed, last_commit=reader.last_commit(col.id),
+            offline=[r.path for r in roots if not r.online]))
+    return out
+
+
+def report(service: "Service") -> dict[str, Any]:
+    from localsearch.core import watcher
+
+    live = watcher.read_state(service.watch_state_file)
+    watching = {c["collection"]: c for c in live["collections"]} if live else {}
+    reader = service.searcher.reader()
+    cols = []
+    for c in overview(service):
+        cols.append({
+            "name": c.name,
+            "roots": c.roots,
+            "offline": c.offline,
+            "files": c.files,
+            "failed": c.failed,
+            "chunks": c.chunks,
+            "model": c.model,
+            "needs_reindex": c.needs_reindex,
+            "vector_index_bytes": c.vector_index_bytes,
+            "last_indexed": c.last_indexed,
+            "failures": [{"path": p, "reason": r} for _, p, r in reader.failures(c.id)],
+            "partial": [{"path": p, "note": n} for p, n in reader.notes(c.id)],
+            "watch": watching.get(c.name),
+        })
+    db = service.paths.catalog
+    return {
+        "data_dir": str(service.paths.data),
+        "model": service.model_id,
+        "catalog_bytes": sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file()),
+        "collections": cols,
+    }
