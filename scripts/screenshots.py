@@ -123,6 +123,28 @@ def main(out: Path) -> None:
     window.find_similar(str(photos / "sunset in the hills.jpg"))  # what dropping that photo does
     pump(lambda: bool(done) and len(window.model._pixmaps) >= 4, timeout=60)
     shot("5-similar-photos.png")
+    moved = demo.with_name("Documents (moved)")
+    demo.rename(moved)  # the folder moved outside LocalSearch: offline, index kept, Locate offered
+    pump(lambda: window.states.get("Documents") is not None and window.states["Documents"].mode == "offline", 60)
+    from PySide6.QtCore import QTimer
+
+    def grab_menu() -> None:
+        for _ in range(10):
+            app.processEvents()
+            time.sleep(0.03)
+        screen = app.primaryScreen().grabWindow(0)
+        screen.copy(window.frameGeometry()).save(str(out / "10-offline-folder-menu.png"))
+        print(out / "10-offline-folder-menu.png")
+        popup = app.activePopupWidget()
+        if popup is not None:
+            popup.close()
+
+    row = next(i for i in range(window.sidebar.count()) if window.sidebar.item(i).text().startswith("Documents"))
+    QTimer.singleShot(600, grab_menu)
+    window._collection_menu(window.sidebar.visualItemRect(window.sidebar.item(row)).center())
+    window.locate_folder("Documents", str(demo), str(moved))
+    pump(lambda: window.states.get("Documents") is not None and window.states["Documents"].mode == "watching", 60)
+    shot("11-folder-located.png")
     window.close()
     service.close()
 

@@ -94,3 +94,20 @@ def test_a_healthy_index_passes_every_check(indexed):
         assert any("vector index matches the catalog (40 vectors)" in line for line in result.passed)
     finally:
         service.close()
+
+
+def test_searches_refuse_a_damaged_keyword_index_and_the_writer_rebuilds_it(indexed, caplog):
+    from localsearch.core.errors import KnownError
+
+    home, _ = indexed
+    DAMAGE["keyword index"](home)
+    service = make(home)
+    try:
+        with pytest.raises(KnownError, match="keyword index in the catalog is damaged"):
+            service.search(Query("granite7", k=3))  # not an answer from the damaged index
+        service.index("docs")  # the writer's spot check finds it and rebuilds from the passages
+        assert "rebuilding it from the passages" in caplog.text
+        assert service.search(Query("granite7", k=3)).hits[0].path.endswith("n07.txt")
+        assert service.check(sample=False).healthy
+    finally:
+        service.close()

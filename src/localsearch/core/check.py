@@ -10,6 +10,7 @@ What is checked, like restic's `check` or git's `fsck`:
 """
 
 import random
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,6 +67,32 @@ def keyword_problems(conn: sqlite3.Connection) -> list[str]:
     if missing or extra:
         out.append(f"{missing} passages missing from it, {extra} rows of passages that are gone")
     return out
+
+
+_PROBE_WORD = re.compile(r"[A-Za-z0-9]{4,}")
+
+
+def keywords_answer(catalog: Catalog, samples: int = 3) -> bool:
+    """A spot check on open, a few milliseconds: random passages (from the catalog, the truth) must be
+    found in the keyword index by one of their own words. A damaged keyword index (zeroed or garbled
+    pages) fails it, so searches refuse rather than answer from it and the writer rebuilds it.
+    The full check (FTS5's integrity-check) is `localsearch check`."""
+    top = catalog.max_chunk_id()
+    rng = random.Random()
+    try:
+        for _ in range(samples if top else 0):
+            row = catalog.conn.execute("SELECT id, text FROM chunks WHERE id >= ? ORDER BY id LIMIT 1",
+                                       (rng.randint(1, top),)).fetchone()
+            words = _PROBE_WORD.findall(row[1]) if row else []
+            if not words:
+                continue
+            word = max(words, key=len)
+            if catalog.conn.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid = ?",
+                                    (f'"{word}"', row[0])).fetchone() is None:
+                return False
+    except sqlite3.DatabaseError:
+        return False
+    return True
 
 
 def _ids_of(index: faiss.Index) -> np.ndarray | None:

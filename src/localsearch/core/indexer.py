@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from pebble import ProcessExpired, ProcessPool
 
-from localsearch.core import chunking, extract, extract_worker, log, ocr, scanner
+from localsearch.core import check, chunking, extract, extract_worker, log, ocr, passages, repair, scanner
 from localsearch.core.embed.base import Embedder
 from localsearch.core.embed.image import ImageEmbedder, label_text
 from localsearch.core.errors import ExtractionError
@@ -135,6 +135,7 @@ class Indexer:
         self._last_save = time.monotonic()
         self._pool: ProcessPool | None = None
         self._vindexes: dict[tuple[int, str], VectorIndex] = {}
+        self._keywords_checked = False
 
     def pool(self) -> ProcessPool:
         if self._pool is None or not self._pool.active:
@@ -188,6 +189,11 @@ class Indexer:
 
     def index(self, name: str, add_roots: Sequence[str] = ()) -> Report:
         """A full pass over the collection's folders: catch up with everything that changed."""
+        if not self._keywords_checked:  # verified once per writer; a damaged one is rebuilt from the passages
+            self._keywords_checked = True
+            if not check.keywords_answer(self.catalog):
+                log.index.warning("the keyword index is damaged; rebuilding it from the passages")
+                repair.rebuild_keywords(self.catalog)
         col = self.catalog.ensure_collection(name)
         for root in add_roots:
             self.catalog.add_root(col.id, os.path.abspath(os.path.expanduser(root)))
@@ -475,31 +481,6 @@ class _Run:
         return FileResult(entry.raw_path, entry.size, entry.mtime_ns, digest, kind, chunks=chunks,
                           image=extracted.image, needs_ocr=kind == "photo" or bool(extracted.unread_pages), note=note)
 
-    def _reuse(self) -> int:
-        """Files whose content is already in the catalog (a copy in another folder, a file only touched)
-        take the vectors stored for it instead of being embedded again; returns how many did."""
-        image_model = self.o.image_embedder.model_id if self.o.image_embedder is not None else None
-        count = 0
-        for r in self.pending:
-            if r.error or not r.hash or not r.chunks:
-                continue
-            donor = self.o.catalog.reusable(r.hash, self.o.embedder.model_id, image_model)
-            if donor is None:
-                continue
-            if r.image is not None:  # a photo: its vector and labels; its name passage is embedded anew
-                if donor.image_vector is None:
-                    continue
-                labels = donor.texts[0].split(" — ", 1)[1] if donor.texts and " — " in donor.texts[0] else ""
-                r.image_vector, r.image = donor.image_vector, None
-                name = display_path(os.path.basename(r.raw_path))
-                text = f"{name} — {labels}" if labels else name
-                r.chunks = [Chunk(0, len(text), text, None)]
-                count += 1
-            elif [c.text for c in r.chunks] == donor.texts[: len(r.chunks)]:
-                r.vectors = np.stack(donor.vectors[: len(r.chunks)])
-                count += 1
-        return count
-
     def embed_photos(self) -> None:
         """Photo -> image vector, and its labels into its passage so words find it too."""
         photos = [r for r in self.pending if r.image is not None and not r.error]
@@ -515,7 +496,8 @@ class _Run:
     def flush(self) -> None:
         if not self.pending:
             return
-        reused = self._reuse()
+        image_model = self.o.image_embedder.model_id if self.o.image_embedder is not None else None
+        reused = passages.reuse_stored(self.o.catalog, self.pending, self.o.embedder.model_id, image_model)
         self.embed_photos()
         large = self.o.settings.commit_every_chunks
         together = [r for r in self.pending if r.chunks and len(r.chunks) <= large and r.vectors is None]
@@ -528,7 +510,8 @@ class _Run:
                 at += len(r.chunks)
         for r in self.pending:
             if len(r.chunks) > large and r.vectors is None:
-                self._embed_within_budget(r)
+                passages.embed_within_budget(self.o.embedder, r, self.o.settings.embed_budget_s,
+                                             max(64, 4 * self.o.settings.embed_batch))
             self._refuse_invalid(r)
         self.report.reused += reused
         result = self.o.catalog.commit_files(self.col.id, self.pending)
@@ -543,22 +526,6 @@ class _Run:
         self.last_flush = time.monotonic()
         if time.monotonic() - self.last_save > self.o.save_every_s:
             self.save()
-
-    def _embed_within_budget(self, r: FileResult) -> None:
-        """A long file is embedded in steps; past settings.embed_budget_s the rest of it is left out (noted),
-        so one file cannot hold the run hostage. Its first passages are searchable either way."""
-        budget, step = self.o.settings.embed_budget_s, max(64, 4 * self.o.settings.embed_batch)
-        started, done = time.monotonic(), 0
-        parts: list[np.ndarray] = []
-        while done < len(r.chunks):
-            if done and time.monotonic() - started > budget:
-                r.note = f"truncated after {done} passages (embedding it took over {budget:.0f} s)"
-                log.index.warning("%s: %s", display_path(r.raw_path), r.note)
-                r.chunks = r.chunks[:done]
-                break
-            parts.append(self.o.embedder.embed_texts([c.text for c in r.chunks[done : done + step]]))
-            done += len(parts[-1])
-        r.vectors = np.concatenate(parts) if parts else None
 
     def _refuse_invalid(self, r: FileResult) -> None:
         """A model that returns NaN or inf (a broken custom model, an fp16 overflow) must not put them in

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from localsearch.core import folders, log, memory, search
+from localsearch.core import check, folders, log, memory, search
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
@@ -115,6 +115,7 @@ class Searcher:
         self._local = threading.local()
         self._readers: "weakref.WeakSet[_Reader]" = weakref.WeakSet()
         self._readers_lock = threading.Lock()
+        self._keywords_ok = False  # the keyword index passed its spot check since the last forget()
 
     def close(self) -> None:
         self._helper.shutdown(wait=True)
@@ -124,6 +125,7 @@ class Searcher:
 
     def forget(self, collection_id: int | None = None) -> None:
         """Drop loaded indexes (all, or one collection's): after a model change, an index run, a removal."""
+        self._keywords_ok = False
         with self._indexes_lock:
             if collection_id is None:
                 self._indexes.clear()
@@ -140,6 +142,15 @@ class Searcher:
             with self._readers_lock:
                 self._readers.add(reader)
         return reader.catalog
+
+    def _verify_keywords(self) -> None:
+        """Never answer from a damaged keyword index (see check.keywords_answer): refuse, in one line."""
+        if self._keywords_ok:
+            return
+        if not check.keywords_answer(self.reader()):
+            raise KnownError("the keyword index in the catalog is damaged: run 'localsearch repair' (your files are "
+                             "safe; the window and 'localsearch watch' also rebuild it when they start)")
+        self._keywords_ok = True
 
     def _keyword_search(self, query: str, ids: list[int], depth: int,
                         every: bool) -> Callable[[], tuple[list[tuple[int, float]], float]]:
@@ -213,6 +224,7 @@ class Searcher:
         out = SearchResult(hits=[])
         if not cols or not query.text.strip():
             return out
+        self._verify_keywords()
         usable = []
         for col in cols:
             if col.model_id is None:

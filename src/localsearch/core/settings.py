@@ -48,7 +48,9 @@ class Settings:
     serve_api: bool = False
     """Let other programs on this computer search through the window (HTTP on loopback, with a token)."""
     api_port: int = 8765
-    embed_batch: int = 64
+    embed_batch: int = 16
+    """Passages per model call on the CPU (a GPU takes 256 or more): full-length passages at 64 peaked
+    +650 MB of memory against +200 MB at 16, at the same passages/s (bench/README.md)."""
     commit_every_chunks: int = 512
     max_passages_per_file: int = 5000
     """One huge file (a spreadsheet of a million cells) is indexed up to this many passages; status says so."""
