@@ -123,6 +123,8 @@ def main(out: Path) -> None:
     window.find_similar(str(photos / "sunset in the hills.jpg"))  # what dropping that photo does
     pump(lambda: bool(done) and len(window.model._pixmaps) >= 4, timeout=60)
     shot("5-similar-photos.png")
+    app.setPalette(dark)  # a smaller window in the dark palette for the folder-moved state
+    window.resize(900, 620)
     moved = demo.with_name("Documents (moved)")
     demo.rename(moved)  # the folder moved outside LocalSearch: offline, index kept, Locate offered
     pump(lambda: window.states.get("Documents") is not None and window.states["Documents"].mode == "offline", 60)

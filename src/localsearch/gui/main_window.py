@@ -419,8 +419,8 @@ class MainWindow(QMainWindow):
         self.states = {s.collection: s for s in states}
         for s in states:
             if s.mode == "offline":
-                self.show_message(f"The folder of “{s.collection}” is not available (unplugged drive?). Its "
-                                  "index is kept and it resumes when the folder is back.", error=False)
+                self.show_message(f"The folder of “{s.collection}” is missing (unplugged or moved?). Its index is "
+                                  f"kept; if it moved, right-click “{s.collection}” → Locate.", error=False)
         self.refresh_collections()
 
     def _on_error(self, error: BaseException) -> None:
