@@ -4,6 +4,7 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -96,42 +97,42 @@ def test_add_and_remove_one_folder_of_a_collection(tmp_path):
         service.close()
 
 
-def test_copies_are_one_result_and_reuse_their_vectors(tmp_path):
+@pytest.fixture
+def indexed(tmp_path: Path) -> Iterator[tuple[Service, Path, CountingEmbedder]]:
     docs = folder(tmp_path / "docs")
-    service = make(tmp_path)
-    try:
-        service.index("docs", [str(docs)])
-        before = service.embedder.passages  # type: ignore[attr-defined]
-        backup = tmp_path / "backup"
-        shutil.copytree(docs, backup)
-        shutil.copy(docs / "note03.txt", docs / "note03 (copy).txt")
-        report = service.index("docs", [str(backup)])
-        assert report.added == 13 and report.reused == 13
-        assert service.embedder.passages == before  # type: ignore[attr-defined]  # nothing embedded again
-        hits = service.search(Query("quartz3 lighthouse", k=20)).hits
-        assert sum("note03" in h.path for h in hits) == 1  # three copies, one result
-        assert service.check(sample=True).healthy  # the reused vectors are the model's
-    finally:
-        service.close()
+    embedder = CountingEmbedder()
+    service = make(tmp_path, embedder)
+    service.index("docs", [str(docs)])
+    yield service, docs, embedder
+    service.close()
 
 
-def test_a_touched_file_is_not_embedded_again(tmp_path):
-    docs = folder(tmp_path / "docs")
-    service = make(tmp_path)
-    try:
-        service.index("docs", [str(docs)])
-        before = service.embedder.passages  # type: ignore[attr-defined]
-        later = time.time() + 5
-        for p in list(docs.iterdir())[:4]:
-            os.utime(p, (later, later))
-        report = service.index("docs")
-        assert report.updated == 4 and report.reused == 4
-        assert service.embedder.passages == before  # type: ignore[attr-defined]
-        (docs / "note00.txt").write_text("now about obsidian only")  # a real change is embedded
-        assert service.index("docs").reused == 0
-        assert service.search(Query("obsidian")).hits[0].path.endswith("note00.txt")
-    finally:
-        service.close()
+def test_copies_are_one_result_and_reuse_their_vectors(indexed, tmp_path):
+    service, docs, embedder = indexed
+    before = embedder.passages
+    backup = tmp_path / "backup"
+    shutil.copytree(docs, backup)
+    shutil.copy(docs / "note03.txt", docs / "note03 (copy).txt")
+    report = service.index("docs", [str(backup)])
+    assert report.added == 13 and report.reused == 13
+    assert embedder.passages == before  # nothing embedded again
+    hits = service.search(Query("quartz3 lighthouse", k=20)).hits
+    assert sum("note03" in h.path for h in hits) == 1  # three copies, one result
+    assert service.check(sample=True).healthy  # the reused vectors are the model's
+
+
+def test_a_touched_file_is_not_embedded_again(indexed):
+    service, docs, embedder = indexed
+    before = embedder.passages
+    later = time.time() + 5
+    for p in list(docs.iterdir())[:4]:
+        os.utime(p, (later, later))
+    report = service.index("docs")
+    assert report.updated == 4 and report.reused == 4
+    assert embedder.passages == before
+    (docs / "note00.txt").write_text("now about obsidian only")  # a real change is embedded
+    assert service.index("docs").reused == 0
+    assert service.search(Query("obsidian")).hits[0].path.endswith("note00.txt")
 
 
 def test_a_clean_close_needs_no_rebuild_on_the_next_start(tmp_path, caplog):

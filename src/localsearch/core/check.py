@@ -77,19 +77,24 @@ def keywords_answer(catalog: Catalog, samples: int = 3) -> bool:
     found in the keyword index by one of their own words. A damaged keyword index (zeroed or garbled
     pages) fails it, so searches refuse rather than answer from it and the writer rebuilds it.
     The full check (FTS5's integrity-check) is `localsearch check`."""
-    top = catalog.max_chunk_id()
     rng = random.Random()
+    conn = catalog.conn
     try:
-        for _ in range(samples if top else 0):
-            row = catalog.conn.execute("SELECT id, text FROM chunks WHERE id >= ? ORDER BY id LIMIT 1",
-                                       (rng.randint(1, top),)).fetchone()
-            words = _PROBE_WORD.findall(row[1]) if row else []
-            if not words:
-                continue
-            word = max(words, key=len)
-            if catalog.conn.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid = ?",
-                                    (f'"{word}"', row[0])).fetchone() is None:
-                return False
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")  # one snapshot: a passage the writer deletes meanwhile is not "missing"
+        try:
+            top = catalog.max_chunk_id()
+            for _ in range(samples if top else 0):
+                row = conn.execute("SELECT id, text FROM chunks WHERE id >= ? ORDER BY id LIMIT 1",
+                                   (rng.randint(1, top),)).fetchone()
+                words = _PROBE_WORD.findall(row[1]) if row else []
+                if words and conn.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid = ?",
+                                          (f'"{max(words, key=len)}"', row[0])).fetchone() is None:
+                    return False
+        finally:
+            if own:
+                conn.execute("COMMIT")
     except sqlite3.DatabaseError:
         return False
     return True
