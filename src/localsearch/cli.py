@@ -175,9 +175,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(f"{name}: {report.scanned} files seen; {report.added} new, {report.updated} changed, "
           f"{report.moved} moved, {report.removed} removed, {report.unchanged} unchanged, "
           f"{report.retried} earlier failures retried, "
-          f"{report.failed} failed; {report.chunks} chunks embedded in {report.seconds:.1f} s")
+          f"{report.failed} failed; {report.chunks - report.reused_chunks} chunks embedded in {report.seconds:.1f} s")
     if report.reused:
-        print(f"{report.reused} files had the same content as files already indexed: their vectors were reused")
+        print(f"{report.reused} files had the same content as files already indexed: their vectors were reused "
+              f"({report.reused_chunks} passages)")
     for folder in report.offline:
         print(f"  missing: {folder}: its files are kept but not shown until it is back (if it moved: "
               "localsearch collections move-root OLD NEW)")

@@ -60,6 +60,7 @@ class Report:
     reindexed_from: str | None = None
     photos_read: int = 0  # photos and scanned PDFs the OCR pass read (with or without text found)
     reused: int = 0  # files whose content was already indexed: their vectors were reused, not made again
+    reused_chunks: int = 0  # of `chunks`, the passages whose vectors were reused
     offline: list[str] = field(default_factory=list)  # folders missing now: their files are kept, not shown
     vector_index: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)
@@ -497,7 +498,8 @@ class _Run:
         if not self.pending:
             return
         image_model = self.o.image_embedder.model_id if self.o.image_embedder is not None else None
-        reused = passages.reuse_stored(self.o.catalog, self.pending, self.o.embedder.model_id, image_model)
+        reused, reused_chunks = passages.reuse_stored(self.o.catalog, self.pending, self.o.embedder.model_id,
+                                                      image_model)
         self.embed_photos()
         large = self.o.settings.commit_every_chunks
         together = [r for r in self.pending if r.chunks and len(r.chunks) <= large and r.vectors is None]
@@ -514,6 +516,7 @@ class _Run:
                                              max(64, 4 * self.o.settings.embed_batch))
             self._refuse_invalid(r)
         self.report.reused += reused
+        self.report.reused_chunks += reused_chunks
         result = self.o.catalog.commit_files(self.col.id, self.pending)
         self.vindex.remove(result.removed_ids)
         self.vindex.add(result.added_ids, result.added_vectors)

@@ -12,11 +12,12 @@ from localsearch.core.store.catalog import Catalog, FileResult, display_path
 from localsearch.core.types import Chunk
 
 
-def reuse_stored(catalog: Catalog, pending: list[FileResult], model_id: str, image_model_id: str | None) -> int:
+def reuse_stored(catalog: Catalog, pending: list[FileResult], model_id: str,
+                 image_model_id: str | None) -> tuple[int, int]:
     """Files whose content is already in the catalog, made by these models, take its vectors instead of
     being embedded again (a photo: its image vector and labels; its name passage is embedded anew).
-    Text passages are reused only when they are exactly the stored ones. Returns how many files did."""
-    count = 0
+    Text passages are reused only when they are exactly the stored ones. Returns (files, text passages) reused."""
+    count = reused_passages = 0
     for r in pending:
         if r.error or not r.hash or not r.chunks:
             continue
@@ -35,7 +36,8 @@ def reuse_stored(catalog: Catalog, pending: list[FileResult], model_id: str, ima
         elif [c.text for c in r.chunks] == donor.texts[: len(r.chunks)]:
             r.vectors = np.stack(donor.vectors[: len(r.chunks)])
             count += 1
-    return count
+            reused_passages += len(r.chunks)
+    return count, reused_passages
 
 
 def embed_within_budget(embedder: Embedder, r: FileResult, budget_s: float, step: int) -> None:
