@@ -98,7 +98,7 @@ def test_keyboard_navigation_open_reveal_copy_escape(qtbot, make_window, docs):
     assert QGuiApplication.clipboard().text() == second
     qtbot.keyClick(window.view, Qt.Key.Key_Return)
     qtbot.keyClick(window.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert opened == [second, os.path.dirname(second)]
+    qtbot.waitUntil(lambda: opened == [second, os.path.dirname(second)])
     qtbot.keyClick(window.view, Qt.Key.Key_Escape)
     assert window.search.text() == "" and window.search.hasFocus()
     qtbot.keyClick(window.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
@@ -367,3 +367,38 @@ def test_a_moved_folder_is_located_and_folders_added_and_removed(qtbot, make_win
     window.remove_folder("docs", str(extra), confirm=False)
     qtbot.waitUntil(lambda: window.roots.get("docs") == [str(moved)], timeout=30000)
     assert search(qtbot, window, "harbour crane") == [] and (extra / "harbour.txt").exists()
+
+
+def test_the_folder_dialog_opens_in_home_then_where_the_last_folder_was(make_window, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QFileDialog
+
+    window = make_window()
+    opened: list[str] = []
+    chosen = tmp_path / "projects" / "notes"
+    chosen.mkdir(parents=True)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda parent, title, start: opened.append(start) or str(chosen)))
+    assert window._pick_folder("Add a folder to search") == str(chosen)
+    assert window._pick_folder("Add a folder to search") == str(chosen)
+    assert opened == [str(Path.home()), str(tmp_path / "projects")]  # not the process's working directory
+
+
+def test_open_never_fails_silently(qtbot, make_window, docs):
+    window = make_window()
+    window.open_url = lambda url: False  # no launcher on this system (no xdg-open)
+    window.add_folder(str(docs))
+    qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
+    assert search(qtbot, window, "tomatoes") == ["garden.txt"]
+    window.view.setCurrentIndex(window.model.index(0))
+    with qtbot.waitSignal(window.message_shown) as shown:
+        window.open_hit()
+    assert shown.args[0].startswith("Couldn't open “garden.txt”: no application is set to open TXT files")
+    assert QGuiApplication.clipboard().text() == str(docs / "garden.txt")
+    with qtbot.waitSignal(window.message_shown) as shown:
+        window.reveal_current()
+    assert "no application is set to open folders" in shown.args[0]
+    window.shutdown()  # no watcher: the file goes while its hit is still on screen
+    (docs / "garden.txt").unlink()
+    with qtbot.waitSignal(window.message_shown) as shown:
+        window.open_hit()
+    assert shown.args[0] == "Couldn't open “garden.txt”: it was moved or deleted since it was indexed."

@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.bridge.error.connect(self._on_error)
         self.searches = TaskRunner(1, self)
         self.control = TaskRunner(1, self)
+        self.files = TaskRunner(1, self)  # opening results: a stat off the GUI thread
         self.search_seq = 0
         self.similar_to: str | None = None  # the photo whose look-alikes are shown, if they are
         self.states: dict[str, WatchState] = {}
@@ -276,8 +277,18 @@ class MainWindow(QMainWindow):
             name, n = f"{base} {n}", n + 1
         return name
 
+    def _pick_folder(self, title: str, start: str | None = None) -> str:
+        """A folder from the dialog, opened where the user last chose one (else their home), never in the
+        process's working directory; '' when cancelled."""
+        last = self.qsettings.value("last_folder", "")
+        folder = QFileDialog.getExistingDirectory(self, title, start or (last if isinstance(last, str) and last
+                                                                        else str(Path.home())))
+        if folder:
+            self.qsettings.setValue("last_folder", str(Path(folder).parent))
+        return folder
+
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder to search")
+        folder = self._pick_folder("Add a folder to search")
         if folder:
             self.add_folder(folder)
 
@@ -317,15 +328,14 @@ class MainWindow(QMainWindow):
     def locate_folder(self, name: str, root: str, new: str | None = None) -> None:
         """A folder that moved: point the collection at its new place (its index is kept)."""
         if new is None:
-            new = QFileDialog.getExistingDirectory(self, f"Where is “{os.path.basename(root)}” now?",
-                                                   os.path.dirname(root))
+            new = self._pick_folder(f"Where is “{os.path.basename(root)}” now?", os.path.dirname(root))
         if new:
             self._with_watcher_stopped(lambda: self.service.move_root(root, new, name),
                                        f"“{name}” now searches {new}; nothing needed indexing again.")
 
     def add_folder_to(self, name: str, folder: str | None = None) -> None:
         if folder is None:
-            folder = QFileDialog.getExistingDirectory(self, f"Add a folder to “{name}”", str(Path.home()))
+            folder = self._pick_folder(f"Add a folder to “{name}”")
         if folder:
             self._with_watcher_stopped(lambda: self.service.add_folder(name, folder),
                                        f"Added {folder} to “{name}”. Indexing starts now; you can search meanwhile.")
@@ -559,12 +569,29 @@ class MainWindow(QMainWindow):
     def open_hit(self, idx: QModelIndex | None = None) -> None:
         idx = idx if idx is not None else self.view.currentIndex()
         if idx.isValid():
-            self.open_url(QUrl.fromLocalFile(idx.data(HitRole).path))
+            self._open(idx.data(HitRole).path, folder=False)
 
     def reveal_current(self) -> None:
         path = self.current_path()
         if path:
-            self.open_url(QUrl.fromLocalFile(os.path.dirname(path)))
+            self._open(path, folder=True)
+
+    def _open(self, path: str, folder: bool) -> None:
+        """Open a result (or its folder) with the desktop's application. A file gone since it was indexed,
+        or no application to open it with, is said in the message bar (its path copied): never silence."""
+        target, name = (os.path.dirname(path) if folder else path), os.path.basename(path)
+
+        def go(exists: bool) -> None:
+            if not exists:
+                self.show_message(f"Couldn't open “{name}”: it was moved or deleted since it was indexed.")
+            elif not self.open_url(QUrl.fromLocalFile(target)):
+                QGuiApplication.clipboard().setText(path)
+                kind = "folders" if folder else (f"{os.path.splitext(name)[1][1:].upper()} files"
+                                                 if os.path.splitext(name)[1] else "this file")
+                self.show_message(f"Couldn't open “{name}”: no application is set to open {kind} on this system. "
+                                  "Its path is copied to the clipboard.")
+
+        self.files.run(lambda: os.path.exists(target), go)  # a stat can hang on a lost network share
 
     def copy_current(self) -> None:
         path = self.current_path()
@@ -625,6 +652,7 @@ class MainWindow(QMainWindow):
             self.watcher.stop()
             self.watcher = None
         self.searches.wait()
+        self.files.wait()
         self.thumbnails.pool.waitForDone(5000)
 
     def open_settings(self) -> None:
