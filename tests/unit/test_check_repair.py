@@ -111,3 +111,25 @@ def test_searches_refuse_a_damaged_keyword_index_and_the_writer_rebuilds_it(inde
         assert service.check(sample=False).healthy
     finally:
         service.close()
+
+
+def test_check_beside_a_running_writer_never_takes_the_write_lock(indexed):
+    """FTS5's integrity-check is an INSERT: it would hold the write lock for minutes on a big catalog and
+    starve the window's indexer. While another process writes, check reads only (and says what it skipped)."""
+    from localsearch.core.writer import WriterLock
+
+    home, _ = indexed
+    other = WriterLock(home.data, "the window")
+    assert other.try_acquire()
+    service = make(home)
+    try:
+        result = service.check()
+        assert result.healthy and any("another LocalSearch is writing" in s for s in result.skipped)
+        assert any("spot check ok" in p for p in result.passed)
+        DAMAGE["keyword index"](home)
+        service.searcher.forget()
+        found = service.check()
+        assert [p.area for p in found.problems] == ["keyword index"]
+    finally:
+        other.release()
+        service.close()
