@@ -348,6 +348,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  model: {c['model'] or '(none yet)'}"
               + ("  — NEEDS REINDEX (model changed): run localsearch index -c " + c["name"]
                  if c["needs_reindex"] else ""))
+        if not c["roots"]:
+            print(f"  no folders: localsearch collections add-folder {c['name']} DIR")
         for r in c["roots"]:
             print(f"  folder: {r}" + ("  — OFFLINE (missing: its files are kept, not shown; if it moved: "
                                       "localsearch collections move-root OLD NEW)" if r in c["offline"] else ""))

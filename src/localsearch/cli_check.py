@@ -77,7 +77,11 @@ def cmd_repair(args: argparse.Namespace) -> int:
     from localsearch.core.writer import WriterLock
 
     where = paths.resolve(args.home).ensure()
-    found = _checked(where, sample=not args.quick)
+    try:
+        found = _checked(where, sample=not args.quick)
+    except (KnownError, sqlite3.DatabaseError) as e:  # a newer LocalSearch's catalog, no permission: not ours to fix
+        print(f"localsearch: cannot repair: {e}", file=sys.stderr)
+        return FAILED
     if found.healthy:
         print("healthy: nothing to repair")
         return HEALTHY

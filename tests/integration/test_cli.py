@@ -194,6 +194,8 @@ def test_check_and_repair_a_damaged_catalog(tmp_path):
     db.close()
     newer = run_cli(home, "check", check=False)
     assert newer.returncode == 2 and "newer LocalSearch" in newer.stderr
+    untouched = run_cli(home, "repair", check=False)
+    assert untouched.returncode == 2 and "cannot repair" in untouched.stderr and catalog.exists()
 
 
 def test_folders_move_add_and_remove_from_the_command_line(tmp_path):
