@@ -147,6 +147,15 @@ def main(out: Path) -> None:
     window.locate_folder("Documents", str(demo), str(moved))
     pump(lambda: window.states.get("Documents") is not None and window.states["Documents"].mode == "watching", 60)
     shot("11-folder-located.png")
+    from localsearch.gui.app import repair_box
+
+    box, _ = repair_box(f"The catalog {service.paths.catalog} is damaged (database disk image is malformed). It "
+                        "holds only LocalSearch's index, not your files.")
+    box.show()
+    shot("12-damaged-catalog-dark.png", box)
+    app.setPalette(QPalette())
+    shot("13-damaged-catalog.png", box)
+    box.close()
     window.close()
     service.close()
 

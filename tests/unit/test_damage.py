@@ -102,16 +102,54 @@ def test_a_damaged_or_newer_catalog_is_one_plain_line_in_every_command(tmp_path)
 
 
 def test_the_window_says_so_instead_of_crashing(tmp_path, qtbot, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-
     from localsearch.gui import app
 
     (tmp_path / "home" / "data").mkdir(parents=True)
     (tmp_path / "home" / "data" / "catalog.sqlite3").write_bytes(b"\x13" * 20000)
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(app, "ask_repair", lambda text: shown.append(text) or False)  # the user chooses Quit
     assert app.main(str(tmp_path / "home")) == 1
     assert len(shown) == 1 and "is damaged" in shown[0] and "Traceback" not in shown[0]
+    assert (tmp_path / "home" / "data" / "catalog.sqlite3").exists()  # nothing moved without asking
+
+
+def test_the_window_repairs_a_damaged_catalog_when_asked(tmp_path):
+    from localsearch.gui import app
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(30):
+        (docs / f"n{i:02}.txt").write_text(f"note {i} on basalt{i}")
+    home = paths.resolve(tmp_path / "home")
+    service = make(home)
+    service.index("docs", [str(docs)])
+    service.close()
+    with open(home.catalog, "r+b") as f:  # its first pages, collections and roots among them
+        f.write(b"\x13" * 20000)
+    asked: list[str] = []
+    repaired = app.open_service(home, lambda text: asked.append(text) or True, say=asked.append)
+    assert repaired is not None and len(asked) == 1 and "is damaged" in asked[0]
+    try:
+        assert [(c.name, c.roots, c.files) for c in repaired.overview()] == [("docs", [str(docs)], 0)]
+        assert list(home.data.glob("catalog.sqlite3.damaged-*"))  # kept for a report
+    finally:
+        repaired.close()
+    again = make(home)  # what the window's catch-up pass does next
+    try:
+        again.index("docs")
+        assert again.search(Query("basalt7", k=1)).hits[0].path.endswith("n07.txt")
+    finally:
+        again.close()
+    newer = paths.resolve(tmp_path / "newer")
+    newer.data.mkdir(parents=True)
+    import sqlite3
+
+    conn = sqlite3.connect(newer.catalog)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    told: list[str] = []
+    assert app.open_service(newer, lambda text: True, say=told.append) is None
+    assert "newer LocalSearch" in told[0] and newer.catalog.exists()
 
 
 def test_sqlite_failures_are_told_apart_by_their_code():

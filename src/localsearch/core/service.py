@@ -210,10 +210,7 @@ class Service:
         with self._writing("repair", on_wait):
             if salvage is not None:
                 done, again = [f"damaged catalog kept as {salvage.moved_to}"], set(salvage.collections)
-                for name, roots in salvage.collections.items():
-                    col = self.catalog.ensure_collection(name)
-                    for root in roots:
-                        self.catalog.add_root(col.id, root)
+                self.restore(salvage)
             else:
                 found = check.run(self.catalog, self.paths.vectors, self.model_id,
                                   self.embedder.embed_texts if sample else None, compare_versions=True)
@@ -224,6 +221,14 @@ class Service:
                 done.append(f"{name}: indexed again ({report.scanned} files, {report.chunks} passages)")
         self.searcher.forget()
         return repair.RepairResult(done, self.check(sample))
+
+    def restore(self, salvage: "Salvage") -> None:
+        """The collections and folders of a damaged catalog set aside, into this fresh one (nothing indexed
+        yet: `repair`, a watcher or the window's catch-up indexes them from the files)."""
+        for name, roots in salvage.collections.items():
+            col = self.catalog.ensure_collection(name)
+            for root in roots:
+                self.catalog.add_root(col.id, root)
 
     # --- search -------------------------------------------------------------------------------
 

@@ -4,7 +4,15 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QAbstractButton, QMessageBox
+
+    from localsearch.core.paths import Paths
+    from localsearch.core.service import Service
 
 STARTED = time.perf_counter()
 
@@ -23,14 +31,71 @@ def icon_path() -> Path | None:
     return None
 
 
+def repair_box(problem: str) -> "tuple[QMessageBox, QAbstractButton]":
+    """The damaged-catalog dialog, and its Repair now button (Quit is the other)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Critical, "LocalSearch cannot open its index", problem)
+    box.setInformativeText("Repair keeps the damaged file aside and indexes your folders again in the "
+                           "background; you can search as it goes. Your own files are never changed.")
+    repair = box.addButton("Repair now", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    return box, repair
+
+
+def ask_repair(problem: str) -> bool:
+    box, repair = repair_box(problem)
+    box.exec()
+    return box.clickedButton() is repair
+
+
+def tell(problem: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.critical(None, "LocalSearch cannot open its index", problem)
+
+
+def open_service(where: "Paths", ask: "Callable[[str], bool]",
+                 say: "Callable[[str], None] | None" = None) -> "Service | None":
+    """The Service, or None after telling the user why not. A damaged catalog is offered a repair: it is
+    set aside and its collections and folders restored, and the window's catch-up indexes them."""
+    from localsearch.core import repair
+    from localsearch.core.errors import CatalogDamaged, KnownError
+    from localsearch.core.service import Service
+    from localsearch.core.writer import WriterLock
+
+    say = say or tell
+    try:
+        return Service(where)
+    except CatalogDamaged as e:
+        if not ask(sentence(str(e).split(": run 'localsearch repair'")[0])):
+            return None
+    except KnownError as e:  # a newer LocalSearch's catalog, no permission: say so, never a traceback
+        say(sentence(str(e)))
+        return None
+    lock = WriterLock(where.data, "repair")
+    if not lock.try_acquire():
+        say(f"Another LocalSearch ({lock.holder()}) is using the index: close it, then start LocalSearch again.")
+        return None
+    try:
+        salvage = repair.set_aside(where.ensure())
+    finally:
+        lock.release()
+    service = Service(where)
+    service.restore(salvage)
+    return service
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def main(home: str | None = None, verbose: bool = False) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from localsearch.core import log, paths
-    from localsearch.core.errors import KnownError
-    from localsearch.core.service import Service
     from localsearch.gui.main_window import MainWindow
 
     log.setup(logging.INFO if verbose else logging.WARNING)
@@ -40,12 +105,8 @@ def main(home: str | None = None, verbose: bool = False) -> int:
     icon = icon_path()
     if icon is not None:
         app.setWindowIcon(QIcon(str(icon)))
-    try:
-        service = Service(paths.resolve(home))
-    except KnownError as e:  # a damaged or newer catalog: say so in the window, not in a traceback
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.critical(None, "LocalSearch cannot open its index", str(e)[:1].upper() + str(e)[1:] + ".")
+    service = open_service(paths.resolve(home), ask_repair)
+    if service is None:
         return 1
     window = MainWindow(service)
     window.show()
