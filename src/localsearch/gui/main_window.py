@@ -5,6 +5,7 @@ on the watcher's thread, reporting back through signals.
 """
 
 import os
+from collections.abc import Callable
 import time
 from pathlib import Path
 
@@ -325,6 +326,11 @@ class MainWindow(QMainWindow):
         if new and new != name:
             self._with_watcher_stopped(lambda: self.service.rename_collection(name, new))
 
+    @staticmethod
+    def _later(act: Callable[[str], None], folder: str) -> Callable[[], None]:
+        """A menu action for one folder (bound now, not to the loop's last value; takes no `checked`)."""
+        return lambda: act(folder)
+
     def locate_folder(self, name: str, root: str, new: str | None = None) -> None:
         """A folder that moved: point the collection at its new place (its index is kept)."""
         if new is None:
@@ -372,14 +378,14 @@ class MainWindow(QMainWindow):
         if name:
             state = self.states.get(name)
             for root in state.offline if state is not None else []:
-                menu.addAction(f"Locate “{os.path.basename(root)}”… (moved or renamed)",
-                               lambda root=root: self.locate_folder(name, root))
+                menu.addAction(f"Locate “{os.path.basename(root)}”… (moved or renamed)", self._later(
+                    lambda folder: self.locate_folder(name, folder), root))
             menu.addAction(f"Add a folder to “{name}”…", lambda: self.add_folder_to(name))
             roots = self.roots.get(name, [])
             if len(roots) > 1:
                 drop = menu.addMenu("Stop searching a folder")
                 for root in roots:
-                    drop.addAction(root, lambda root=root: self.remove_folder(name, root))
+                    drop.addAction(root, self._later(lambda folder: self.remove_folder(name, folder), root))
             paused = self.watcher is not None and self.watcher.is_paused(name)
             menu.addAction("Resume indexing" if paused else "Pause indexing", lambda: self.toggle_pause(name))
             menu.addAction("Show files not indexed…", lambda: self.show_failures(name))
