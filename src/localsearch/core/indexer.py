@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from pebble import ProcessExpired, ProcessPool
 
-from localsearch.core import check, chunking, extract, extract_worker, log, ocr, passages, repair, scanner
+from localsearch.core import check, chunking, extract, extract_worker, log, ocr, passages, priority, repair, scanner
 from localsearch.core.embed.base import Embedder
 from localsearch.core.embed.image import ImageEmbedder, label_text
 from localsearch.core.errors import ExtractionError
@@ -133,6 +133,7 @@ class Indexer:
         # The watcher retrains a grown or drifted IVF in the background and keeps indexing changes;
         # a one-off `localsearch index` waits for it, so the index it leaves is the final one.
         self.background_rebuild = False
+        self.background = False  # the watcher's: workers run at background priority (see core.priority)
         self._last_save = time.monotonic()
         self._pool: ProcessPool | None = None
         self._vindexes: dict[tuple[int, str], VectorIndex] = {}
@@ -140,7 +141,8 @@ class Indexer:
 
     def pool(self) -> ProcessPool:
         if self._pool is None or not self._pool.active:
-            self._pool = ProcessPool(max_workers=self.workers, max_tasks=500, context=_worker_context())
+            self._pool = ProcessPool(max_workers=self.workers, max_tasks=500, context=_worker_context(),
+                                     initializer=priority.lower_worker if self.background else None)
         return self._pool
 
     def close(self) -> None:

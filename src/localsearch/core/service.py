@@ -133,6 +133,7 @@ class Service:
             indexer = Indexer(catalog, self.paths.vectors, self.embedder, self.settings, on_progress,
                               image_embedder=self.image_embedder)
             indexer.background_rebuild = True  # keep up with changes while a big index retrains
+            indexer.background = True  # give way to the desktop
             return indexer, catalog
 
         return watcher.Watcher(make_indexer, self.catalog, collections, force_polling=force_polling,

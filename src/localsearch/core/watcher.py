@@ -22,7 +22,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-from localsearch.core import atomic, log
+from localsearch.core import atomic, log, priority
 from localsearch.core.errors import KnownError
 from localsearch.core.indexer import Indexer, Report
 from localsearch.core.store.catalog import Catalog
@@ -230,6 +230,7 @@ class Watcher:
         return self
 
     def _warm(self) -> None:
+        priority.lower_this_thread()  # the model's thread pool starts here and keeps this priority
         try:
             assert self.warm_up is not None
             self.warm_up()
@@ -361,6 +362,7 @@ class Watcher:
     def _work(self) -> None:
         indexer: Indexer | None = None
         catalog: Catalog | None = None
+        priority.lower_this_thread()  # indexing in the background gives way to the desktop
         try:
             if self.writer_lock is not None and not self.writer_lock.acquire(self._stop, self._waiting):
                 return  # stopped while another LocalSearch was writing
