@@ -65,9 +65,17 @@ def test_add_folder_then_search_as_you_type(qtbot, make_window, docs):
     assert window.add_folder(str(docs))
     qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
     assert sorted(search(qtbot, window, "lighthouse")) == ["lighthouse-log.txt", "lighthouse.txt"]
-    assert window.view.isVisible()
+    assert window.view.isVisible() and window.count_label.text() == "2 results"
     assert search(qtbot, window, "tomatoes") == ["garden.txt"]
     assert search(qtbot, window, "xyzzy-nothing") == [] and "No results" in window.empty.text()
+    assert window.count_label.text() == ""
+
+
+def test_the_result_count_says_when_the_list_is_cut():
+    from localsearch.gui.main_window import result_count
+
+    assert [result_count(0, 0), result_count(1, 1), result_count(12, 12), result_count(200, 412)] == [
+        "", "1 result", "12 results", "200 of ≥412 results"]
 
 
 def test_typing_fast_only_shows_the_last_query(qtbot, make_window, docs):

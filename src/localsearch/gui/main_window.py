@@ -64,6 +64,15 @@ def state_text(state: WatchState | None, progress: Progress | None, failed: int)
     return text
 
 
+def result_count(shown: int, total: int) -> str:
+    """How many results, in words: all of them, or how many of at least how many when the list is cut."""
+    if shown == 0:
+        return ""
+    if total > shown:
+        return f"{shown} of ≥{total} results"
+    return f"{shown} result{'s' if shown != 1 else ''}"
+
+
 def plain_message(error: BaseException) -> str:
     """What a user can act on, without a traceback."""
     import errno
@@ -207,7 +216,9 @@ class MainWindow(QMainWindow):
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(220)
         self.progress_bar.setVisible(False)
+        self.count_label = QLabel()  # "12 results", or "200 of ≥412 results" when the list is cut
         self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.progress_bar)
 
         for keys in ("Ctrl+F", "Ctrl+L"):
@@ -493,6 +504,7 @@ class MainWindow(QMainWindow):
         seq = self.search_seq
         if not query.text:
             self.model.set_hits([])
+            self.count_label.clear()
             self._update_empty()
             self.search_done.emit(0)
             return
@@ -530,6 +542,7 @@ class MainWindow(QMainWindow):
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         if result.warnings:
             self.show_message(" ".join(result.warnings), error=False)
+        self.count_label.setText(result_count(len(result.hits), result.total))
         self._update_empty()
         self.search_done.emit(len(result.hits))
 
