@@ -6,6 +6,7 @@ another user's files) is refused."""
 import os
 from dataclasses import dataclass
 
+from localsearch.core import scanner
 from localsearch.core.errors import KnownError
 from localsearch.core.store.catalog import Catalog
 
@@ -27,11 +28,7 @@ class IndexedFile:
 
 def inside(real: str, roots: list[str]) -> bool:
     """True when the resolved path `real` is one of `roots` or below one of them (roots resolved too)."""
-    for root in roots:
-        base = os.path.realpath(root)
-        if real == base or real.startswith(base.rstrip(os.sep) + os.sep):
-            return True
-    return False
+    return scanner.under_any(real, [os.path.realpath(root) for root in roots])
 
 
 def indexed_file(catalog: Catalog, path: str) -> IndexedFile:

@@ -36,10 +36,6 @@ def offline(catalog: Catalog, cids: list[int]) -> list[str]:
     return [root for cid in cids for root in catalog.roots(cid) if not os.path.isdir(root)]
 
 
-def under(path: str, folders: list[str]) -> bool:
-    return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
-
-
 def _own_root(catalog: Catalog, col: Collection, folder: str) -> str:
     root = normal(folder)
     roots = catalog.roots(col.id)
@@ -58,7 +54,7 @@ def add(catalog: Catalog, collection: str, folder: str) -> str:
         raise KnownError(f"cannot read {path} (permission denied): check the folder's permissions")
     col = catalog.ensure_collection(collection)
     roots = catalog.roots(col.id)
-    if under(path, roots):
+    if scanner.under_any(path, roots):
         raise KnownError(f"{path} is already searched as part of collection '{collection}'")
     catalog.add_root(col.id, path)
     return path
@@ -108,7 +104,7 @@ def move(catalog: Catalog, collection: str, old: str, new: str) -> int:
     source, target = _own_root(catalog, col, old), normal(new)
     if not os.path.isdir(target):
         raise KnownError(f"not a folder: {target}")
-    if under(target, catalog.roots(col.id)) or under(source, [target]):
+    if scanner.under_any(target, catalog.roots(col.id)) or scanner.under_any(source, [target]):
         raise KnownError(f"{target} is already a folder of collection '{collection}' or contains one")
     old_b, new_b = os.fsencode(source), os.fsencode(target)
     rows = list(catalog.files_under(col.id, [old_b]).values())

@@ -13,6 +13,7 @@ import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import AnyStr
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,6 @@ def excluded_below(raw_path: bytes, root: bytes, patterns: Iterable[str]) -> boo
     return any(is_excluded(part, patterns) for part in rel.split(os.sep.encode()) if part not in (b".", b".."))
 
 
-def under_any(raw_path: bytes, folders: Iterable[bytes]) -> bool:
-    sep = os.sep.encode()
-    return any(raw_path == f or raw_path.startswith(f.rstrip(sep) + sep) for f in folders)
+def under_any(path: AnyStr, folders: Iterable[AnyStr]) -> bool:
+    """Whether `path` is one of `folders` or lies below one (paths as bytes or as text alike)."""
+    return any(path == f or path.startswith(os.path.join(f, path[:0])) for f in folders)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from localsearch.core import check, folders, log, memory, search
+from localsearch.core import check, folders, log, memory, scanner, search
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
@@ -264,7 +264,7 @@ class Searcher:
         terms = search.keyword_terms(query.text)  # highlight what matters, not "the" or "how"
         fused = search.weighted_rrf(keyword, semantic, texts, terms, photos=photos)
         gone = folders.offline(self.reader(), [c.id for c in cols])
-        rows = {cid: r for cid, r in rows.items() if query.accepts(r) and not (gone and folders.under(r.path, gone))}
+        rows = {cid: r for cid, r in rows.items() if query.accepts(r) and not (gone and scanner.under_any(r.path, gone))}
         if gone:
             out.warnings.append(f"not searched while missing: {', '.join(gone)} (unplugged or moved? If it moved: "
                                 "localsearch collections move-root OLD NEW)")
@@ -314,7 +314,7 @@ class Searcher:
         hits = []
         for fid, score in found:
             row = rows.get(fid)
-            if row is None or folders.under(row.path, gone):
+            if row is None or scanner.under_any(row.path, gone):
                 continue
             is_self = os.path.realpath(row.path) == itself
             if is_self and exclude_self:
