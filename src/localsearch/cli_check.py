@@ -12,6 +12,7 @@ from localsearch.core.errors import CatalogDamaged, KnownError, catalog_error
 if TYPE_CHECKING:
     from localsearch.core.check import CheckResult
     from localsearch.core.paths import Paths
+    from localsearch.core.repair import RepairResult, Salvage
 
 HEALTHY, NEEDS_REPAIR, FAILED = 0, 1, 2
 
@@ -70,39 +71,42 @@ def cmd_check(args: argparse.Namespace) -> int:
     return HEALTHY if result.healthy else NEEDS_REPAIR
 
 
-def cmd_repair(args: argparse.Namespace) -> int:
+def _repaired(where: "Paths", salvage: "Salvage | None", args: argparse.Namespace) -> "RepairResult":
+    """Service.repair; SQLite's own failures on the catalog become the one-line errors (CatalogDamaged first)."""
     from localsearch.cli import ProgressBar, _say_waiting
-    from localsearch.core import repair
     from localsearch.core.service import Service
-    from localsearch.core.writer import WriterLock
+
+    service = Service(where)
+    try:
+        return service.repair(salvage, on_progress=ProgressBar(enabled=sys.stderr.isatty()), on_wait=_say_waiting,
+                              sample=not args.quick)
+    except sqlite3.DatabaseError as e:
+        raise catalog_error(where.catalog, e) from e
+    finally:
+        service.close()
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from localsearch.cli import _say_waiting
+    from localsearch.core import repair
 
     where = paths.resolve(args.home).ensure()
     try:
-        found = _checked(where, sample=not args.quick)
-    except (KnownError, sqlite3.DatabaseError) as e:  # a newer LocalSearch's catalog, no permission: not ours to fix
+        try:
+            result = _repaired(where, None, args)
+        except CatalogDamaged:
+            salvage = repair.set_aside_alone(where, _say_waiting)
+            print(f"the catalog was damaged: kept as {salvage.moved_to}; indexing "
+                  f"{', '.join(salvage.collections) or 'nothing'} again")
+            if not salvage.collections:
+                print("no collection could be read from it: add your folders again (localsearch index FOLDER)")
+            result = _repaired(where, salvage, args)
+    except KnownError as e:  # a newer LocalSearch's catalog, no permission: not ours to fix
         print(f"localsearch: cannot repair: {e}", file=sys.stderr)
         return FAILED
-    if found.healthy:
+    if not result.done:
         print("healthy: nothing to repair")
         return HEALTHY
-    salvage = None
-    if any(p.area == "catalog" for p in found.problems):
-        lock = WriterLock(where.data, "repair")
-        lock.acquire(None, _say_waiting)
-        try:
-            salvage = repair.set_aside(where)
-        finally:
-            lock.release()
-        print(f"the catalog was damaged: kept as {salvage.moved_to}; indexing "
-              f"{', '.join(salvage.collections) or 'nothing'} again")
-        if not salvage.collections:
-            print("no collection could be read from it: add your folders again (localsearch index FOLDER)")
-    service = Service(where)
-    try:
-        result = service.repair(salvage, on_progress=ProgressBar(enabled=sys.stderr.isatty()),
-                                on_wait=_say_waiting, sample=not args.quick)
-    finally:
-        service.close()
     for line in result.done:
         print(f"repaired {line}")
     if not result.after.healthy:

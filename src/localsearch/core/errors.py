@@ -33,6 +33,11 @@ class CatalogUnusable(KnownError):
 class CatalogDamaged(CatalogUnusable):
     """SQLite says the catalog file is corrupt or not a database: `repair` sets it aside and starts over."""
 
+    def __init__(self, summary: str) -> None:
+        super().__init__(f"{summary}: run 'localsearch repair' (it keeps the damaged file aside and indexes your "
+                         "folders again)")
+        self.summary = summary  # without the command-line advice (the window offers its own Repair button)
+
 
 def catalog_error(path: object, error: Exception) -> CatalogUnusable:
     """The one line a user reads when SQLite fails on the catalog (at open or mid-query), chosen by
@@ -40,8 +45,7 @@ def catalog_error(path: object, error: Exception) -> CatalogUnusable:
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
     if code in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
         return CatalogDamaged(f"the catalog {path} is damaged ({error}). It holds only LocalSearch's index, not "
-                              "your files: run 'localsearch repair' (it keeps the damaged file aside and indexes "
-                              "your folders again)")
+                              "your files")
     if code == 13:  # SQLITE_FULL
         return CatalogUnusable(f"the disk holding {path} is full: free some space; nothing committed was lost")
     if code in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED

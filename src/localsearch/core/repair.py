@@ -12,15 +12,18 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from localsearch.core import log
 from localsearch.core.check import CheckResult, Problem, image_dim, nonfinite_files
+from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
 from localsearch.core.store import schema
 from localsearch.core.store.catalog import Catalog
 from localsearch.core.store.vectors import VectorIndex
+from localsearch.core.writer import WriterLock
 
 
 @dataclass
@@ -73,6 +76,20 @@ def set_aside(paths: Paths) -> Salvage:
         derived.unlink()
     log.store.warning("damaged catalog moved to %s", dest)
     return salvage
+
+
+def set_aside_alone(paths: Paths, on_wait: Callable[[str], None] | None = None) -> Salvage:
+    """set_aside() holding the writer lock: waiting for another writer (on_wait is told who), or, with no
+    on_wait, refusing at once in one line naming it."""
+    lock = WriterLock(paths.data, "repair")
+    if on_wait is not None:
+        lock.acquire(None, on_wait)
+    elif not lock.try_acquire():
+        raise KnownError(f"another LocalSearch ({lock.holder()}) is using the index: close it, then try again")
+    try:
+        return set_aside(paths)
+    finally:
+        lock.release()
 
 
 def rebuild_keywords(catalog: Catalog) -> None:

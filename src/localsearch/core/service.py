@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from localsearch.core import access, folders, search
 from localsearch.core.embed import factory
 from localsearch.core.embed.base import Embedder
-from localsearch.core.errors import KnownError
+from localsearch.core.errors import CatalogDamaged, KnownError
 from localsearch.core.paths import Paths
 from localsearch.core.searcher import SearchResult, Searcher
 from localsearch.core.settings import Settings
@@ -204,8 +204,9 @@ class Service:
 
     def repair(self, salvage: "Salvage | None" = None, on_progress: "ProgressFn | None" = None,
                on_wait: Callable[[str], None] | None = None, sample: bool = True) -> "RepairResult":
-        """Fix what check finds (see core.repair); with `salvage` (a damaged catalog set aside), index its
-        collections' folders again from scratch. Then check again."""
+        """Fix what check finds (see core.repair), then check again; nothing done when it finds nothing.
+        A damaged catalog raises CatalogDamaged (the caller sets it aside: repair.set_aside_alone); with
+        `salvage`, the collections of one set aside are restored and their folders indexed from scratch."""
         from localsearch.core import check, repair
 
         with self._writing("repair", on_wait):
@@ -215,6 +216,11 @@ class Service:
             else:
                 found = check.run(self.catalog, self.paths.vectors, self.model_id,
                                   self.embedder.embed_texts if sample else None, compare_versions=True)
+                if found.healthy:
+                    return repair.RepairResult([], found)
+                damage = [p.detail for p in found.problems if p.area == "catalog"]
+                if damage:
+                    raise CatalogDamaged(f"the catalog {self.paths.catalog} is damaged ({damage[0]})")
                 done, again = repair.fix(self.catalog, self.paths.vectors, found.problems,
                                          self.settings.vector_compression)
             for name in sorted(again):

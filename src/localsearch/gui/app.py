@@ -62,25 +62,21 @@ def open_service(where: "Paths", ask: "Callable[[str], bool]",
     from localsearch.core import repair
     from localsearch.core.errors import CatalogDamaged, KnownError
     from localsearch.core.service import Service
-    from localsearch.core.writer import WriterLock
 
     say = say or tell
     try:
         return Service(where)
     except CatalogDamaged as e:
-        if not ask(sentence(str(e).split(": run 'localsearch repair'")[0])):
+        if not ask(sentence(e.summary)):
             return None
     except KnownError as e:  # a newer LocalSearch's catalog, no permission: say so, never a traceback
         say(sentence(str(e)))
         return None
-    lock = WriterLock(where.data, "repair")
-    if not lock.try_acquire():
-        say(f"Another LocalSearch ({lock.holder()}) is using the index: close it, then start LocalSearch again.")
-        return None
     try:
-        salvage = repair.set_aside(where.ensure())
-    finally:
-        lock.release()
+        salvage = repair.set_aside_alone(where.ensure())
+    except KnownError as e:  # another LocalSearch is using it
+        say(sentence(str(e)))
+        return None
     service = Service(where)
     service.restore(salvage)
     return service
