@@ -298,7 +298,8 @@ class Searcher:
             raise KnownError(f"cannot read the photo {image_path}: {e.strerror or e}") from e
         vector = model.embed_images([pixels])[0][0]
         per_collection: list[list[tuple[int, float]]] = []
-        for col in self._selected(collections):
+        cols = self._selected(collections)
+        for col in cols:
             if col.image_model_id is None:
                 continue
             if col.image_model_id != model.model_id:
@@ -309,7 +310,7 @@ class Searcher:
         found = search.semantic_ranked(per_collection, k + 1)
         rows = self.reader().photo_rows(fid for fid, _ in found)
         itself = os.path.realpath(image_path)
-        gone = folders.offline(self.reader(), [c.id for c in self._selected(collections)])
+        gone = folders.offline(self.reader(), [c.id for c in cols])
         seen: set[str | int] = set()
         hits = []
         for fid, score in found:

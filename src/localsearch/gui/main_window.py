@@ -5,8 +5,8 @@ on the watcher's thread, reporting back through signals.
 """
 
 import os
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, QUrl, Signal

@@ -233,8 +233,8 @@ class Catalog:
         self.conn.execute("UPDATE collections SET last_indexed = ? WHERE id = ?", (time.time(), cid))
 
     def add_root(self, cid: int, root: str) -> None:
-        self.conn.execute("INSERT OR IGNORE INTO roots(collection_id, path) VALUES (?, ?)", (cid, root))
-        self.copy_folders()
+        if self.conn.execute("INSERT OR IGNORE INTO roots(collection_id, path) VALUES (?, ?)", (cid, root)).rowcount:
+            self.copy_folders()  # only when a folder was added: `index FOLDER` names its folders on every run
 
     @property
     def folders_copy(self) -> Path:

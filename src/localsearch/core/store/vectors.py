@@ -232,7 +232,7 @@ class VectorIndex:
         behind = reason is not None and reason.startswith("index at version")
         if reason is None or (stale_ok and behind):
             try:
-                meta = self._read_verified()
+                meta = self.read_verified()
                 if self.index.d != self.dim:
                     raise RuntimeError("the index file does not match its sidecar")
                 if self.index.ntotal != catalog.vector_count(col.id, self.space):
@@ -255,7 +255,7 @@ class VectorIndex:
         self.rebuild(catalog, col, persist)
         return f"rebuilt: {reason}"
 
-    def _read_verified(self) -> Sidecar:
+    def read_verified(self) -> Sidecar:
         """Load the index file whose digest is the one in its sidecar. The open file is hashed and then
         read, so a file the indexer replaces meanwhile is never half-checked; a mismatch is looked at
         once more (the indexer writes the file, then its sidecar), then called damage."""
