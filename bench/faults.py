@@ -174,7 +174,7 @@ DAMAGE = {
     "index file overwritten": lambda h: _overwrite(next(h.vectors.glob("collection-*[0-9].faiss")), 0.5, 65536),
     "index file truncated": lambda h: os.truncate(f := next(h.vectors.glob("collection-*[0-9].faiss")),
                                                   f.stat().st_size // 3),
-    "keyword index pages": lambda h: _sql(h, "UPDATE chunks_fts_data SET block = zeroblob(length(block))"
+    "keyword index pages": lambda h: _sql(h, "UPDATE chunks_words_data SET block = zeroblob(length(block))"
                                           " WHERE id > 10"),
     "NaN vectors in catalog": lambda h: _sql(h, "UPDATE chunks SET vector = ? WHERE id % 7 = 0",
                                              (b"\x00\x00\xc0\x7f" * 384,)),

@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("-k", type=_count, default=10, help="number of files to return (default 10)")
     se.add_argument("-c", "--collection", action="append", help="search only this collection (repeatable)")
     se.add_argument("--kind", choices=["document", "photo"], help="only documents or only photos")
+    se.add_argument("--mode", choices=["hybrid", "keywords", "meaning"], default="hybrid",
+                    help="hybrid (default): words and meaning together; keywords: the words alone (BM25); "
+                         "meaning: the meaning alone")
     se.add_argument("--type", dest="file_type", choices=sorted(FILE_TYPES), help="only this type of file")
     se.add_argument("--since", metavar="DATE", help="only files modified on or after DATE (YYYY-MM-DD)")
     se.add_argument("--until", metavar="DATE", help="only files modified on or before DATE (YYYY-MM-DD)")
@@ -116,7 +119,7 @@ class ProgressBar:
         now = time.monotonic()
         if p.phase == "reading text" and p.done == 0:
             self.started = now  # a second phase: its own rate and ETA
-        if p.phase in ("indexing", "reading text") and now - self.last < 0.1 and p.done < p.total:
+        if p.phase in ("indexing", "reading text", "upgrading keywords") and now - self.last < 0.1 and p.done < p.total:
             return
         self.last = now
         if p.phase == "scanning":
@@ -128,6 +131,8 @@ class ProgressBar:
             eta = (p.total - p.done) / rate if rate > 0 and p.done < p.total else 0
             if p.phase == "reading text":
                 line = f"{p.collection} {bar} reading text in photos and scans {p.done}/{p.total}, ETA {eta:.0f}s"
+            elif p.phase == "upgrading keywords":
+                line = f"{p.collection} {bar} upgrading the keyword index {p.done}/{p.total} passages"
             else:
                 line = (f"{p.collection} {bar} {p.done}/{p.total} files, {p.chunks} chunks, "
                         f"{p.failures} failed, ETA {eta:.0f}s")
@@ -211,9 +216,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             result = service.similar(args.image, k=args.k, collections=args.collection,
                                      exclude_self=args.exclude_self)
         else:
-            result = service.search(Query(args.query, k=args.k, collections=args.collection, kind=args.kind,
-                                          file_type=args.file_type, modified_after=_date(args.since),
-                                          modified_before=_date(args.until, end_of_day=True)))
+            query = Query(args.query, k=args.k, collections=args.collection, kind=args.kind,
+                          file_type=args.file_type, modified_after=_date(args.since),
+                          modified_before=_date(args.until, end_of_day=True), mode=args.mode)
+            result = service.rerank(query, service.search(query))
     finally:
         service.close()
     for w in result.warnings:

@@ -121,7 +121,7 @@ def test_sigkill_mid_run_then_rerun_leaves_catalog_and_index_in_agreement(tmp_pa
     try:
         assert db.execute("SELECT count(DISTINCT raw_path) FROM files WHERE status = 'ok'").fetchone()[0] == n
         ids = {r[0] for r in db.execute("SELECT id FROM chunks")}
-        fts = db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
+        fts = db.execute("SELECT count(*) FROM chunks_words").fetchone()[0]
     finally:
         db.close()
     assert fts == n

@@ -43,8 +43,8 @@ stranger /= np.linalg.norm(stranger)
 DAMAGE = {
     "vector index": lambda h: overwrite_index(h),
     "vector index missing": lambda h: next(h.vectors.glob("collection-*[0-9].faiss")).unlink(),
-    "keyword rows": lambda h: sql(h, "DELETE FROM chunks_fts WHERE rowid IN (1, 2, 3)"),
-    "keyword index": lambda h: sql(h, "UPDATE chunks_fts_data SET block = zeroblob(length(block)) WHERE id > 10"),
+    "keyword rows": lambda h: sql(h, "DELETE FROM chunks_words WHERE rowid IN (1, 2, 3)"),
+    "keyword index": lambda h: sql(h, "UPDATE chunks_words_data SET block = zeroblob(length(block)) WHERE id > 10"),
     "stored vectors": lambda h: sql(h, "UPDATE chunks SET vector = ? WHERE id = 4",
                                     args=(one_vector(np.full(384, np.nan)),)),
     "model": lambda h: sql(h, "UPDATE chunks SET vector = ?", args=(one_vector(stranger),)),

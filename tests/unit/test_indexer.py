@@ -218,3 +218,33 @@ def test_removing_a_collection_removes_its_text_and_photo_indexes(tmp_path):
         assert list(service.paths.vectors.iterdir()) == []
     finally:
         service.close()
+
+
+class RecordingEmbedder(HashingEmbedder):
+    """The hashing model, noting what it was asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def embed_texts(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        self.seen.extend(texts)
+        return super().embed_texts(texts)
+
+
+def test_later_passages_are_embedded_under_the_documents_title_and_check_agrees(home, fast_settings, tmp_path):
+    embedder = RecordingEmbedder()
+    service = Service(home, fast_settings, embedder)
+    try:
+        body = " ".join(f"Clause {i} sets out who pays for which repair in the flat." for i in range(80))
+        write(tmp_path / "docs" / "lease.txt", "Tenancy agreement\n" + body)
+        service.index("docs", [str(tmp_path / "docs")])
+        passages = [t for t in embedder.seen if "Clause" in t]
+        assert len(passages) > 2
+        assert all(t.startswith("Tenancy agreement\n") for t in passages), "every passage carries the title"
+        embedder.seen.clear()
+        result = service.check()
+        assert result.healthy, result.problems
+        assert any(t.startswith("Tenancy agreement\n") for t in embedder.seen), "the sample re-embeds the same way"
+    finally:
+        service.close()

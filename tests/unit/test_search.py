@@ -1,4 +1,5 @@
 from localsearch.core import search
+from localsearch.core.store.catalog import ChunkRow
 
 
 def test_rrf_rewards_agreement_between_lists():
@@ -50,3 +51,39 @@ def test_weighted_rrf_lets_a_close_paraphrase_beat_a_one_word_match():
 def test_coverage_counts_inflected_forms():
     assert search.coverage("The monthly rent, paid each month", ["monthly", "rent"]) == 1.0
     assert search.coverage("two months of rent", ["month", "deposit"]) == 0.5
+
+
+def test_coverage_matches_word_forms_but_ranks_the_exact_form_higher():
+    exact = search.coverage("The lineage develops from progenitor cells", ["develops", "progenitor"])
+    forms = search.coverage("Lineages developed from progenitors", ["develops", "progenitor"])
+    assert exact == 1.0 and 0.8 < forms < exact
+    assert search.coverage("T cells respond", ["T", "cells"]) == 1.0, "one-letter terms count for nothing"
+    assert search.coverage("a low birth-weight cohort", ["birthweight"]) > 0.8
+    assert search.match_spans("developing and developed", ["develop"]) == [(0, 10), (15, 24)]
+
+
+def test_coverage_weighs_rare_words_over_common_ones():
+    terms = ["library", "classification", "dewey"]
+    frequencies = {"librari": 900, "classif": 300, "dewei": 3}
+    matcher = search.Matcher(terms, frequencies, 1000)
+    assert matcher.coverage("the Dewey decimal system") > matcher.coverage("library classification schemes")
+    assert search.Matcher(terms).coverage("the Dewey decimal system") < 0.5, "equal weights without frequencies"
+
+
+def row(cid: int, file_id: int, text: str = "") -> ChunkRow:
+    return ChunkRow(cid, file_id, "c", f"/d/{file_id}.txt", "document", 0, len(text), None, text)
+
+
+def test_a_files_evidence_adds_up_across_its_passages():
+    """Words in one passage, meaning in another: the file beats files with only one of the two."""
+    rows = {1: row(1, 1, "invoice ACME"), 2: row(2, 1, "paid by transfer"), 3: row(3, 2, "invoice ACME"),
+            4: row(4, 3, "paid by transfer")}
+    texts = {cid: r.text for cid, r in rows.items()}
+    matcher = search.term_pattern(["invoice", "acme"])
+    keyword = [(3, -2.0), (1, -1.9)]
+    semantic = [(4, 0.6), (2, 0.58)]
+    files = search.fuse_files(keyword, semantic, rows, texts, matcher)
+    assert files[0][1].file_id == 1
+    assert [r.file_id for _, r in files] .count(1) == 1, "one hit per file"
+    keywords_only = search.fuse_files(keyword, [], rows, texts, matcher, by_coverage=False)
+    assert [r.file_id for _, r in keywords_only] == [2, 1], "keywords alone: BM25's order"

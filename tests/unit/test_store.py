@@ -77,7 +77,7 @@ def test_remove_collection_takes_everything(cat):
     cat.commit_files(col.id, [result(b"/a", ["t"], [vec(1)])])
     cat.remove_collection("c")
     assert cat.collections() == []
-    assert cat.conn.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == 0
+    assert cat.conn.execute("SELECT count(*) FROM chunks_words").fetchone()[0] == 0
     assert cat.conn.execute("SELECT count(*) FROM files").fetchone()[0] == 0
 
 

@@ -144,9 +144,10 @@ def create_app(host: Host, cors_origins: Sequence[str] = ()) -> FastAPI:
     def search(params: Annotated[SearchParams, Query()]) -> Response:
         """Documents and photos for words or a question: the same hits as `localsearch search --json`."""
         started = time.perf_counter()
-        result = service.search(SearchQuery(
+        query = SearchQuery(
             params.q, k=params.k, collections=params.collection or None, kind=params.kind, file_type=params.type,
-            modified_after=_epoch(params.since), modified_before=_epoch(params.until, end_of_day=True)))
+            modified_after=_epoch(params.since), modified_before=_epoch(params.until, end_of_day=True))
+        result = service.rerank(query, service.search(query))
         metrics.search(result.timings)
         return _search_response(params.q, result, started)
 

@@ -18,6 +18,8 @@ class Hit(BaseModel):
     end: int | None = None
     page: int | None = Field(None, description="page (PDF) or slide (PPTX) of the snippet")
     match_spans: list[tuple[int, int]] = Field(description="offsets of the query's words inside the snippet")
+    rerank_score: float | None = Field(None, description="the configured cross-encoder's relevance, when one "
+                                                         "reordered the top hits (higher is better)")
 
 
 class SearchResponse(BaseModel):

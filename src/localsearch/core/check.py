@@ -19,6 +19,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from localsearch.core import passages
+from localsearch.core.store import keywords
 from localsearch.core.store.catalog import Catalog, Collection
 from localsearch.core.store.vectors import VectorIndex
 
@@ -60,13 +62,15 @@ def keyword_problems(conn: sqlite3.Connection, full: bool = True) -> list[str]:
     """full: FTS5's own integrity-check too. It writes nothing, but as an INSERT it holds the write lock
     while it reads the whole index (minutes at 1M passages), so it is skipped while another process writes."""
     out = []
+    t = keywords.serving_table(conn)
+    tables = (t, keywords.TABLE) if t != keywords.TABLE else (t,)  # the one being filled: its pages too
     try:  # FTS5's own check of its index against the text it holds
-        if full:
-            conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
+        for table in tables if full else ():
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
     except sqlite3.DatabaseError as e:
         out.append(f"FTS5 integrity-check failed: {e}")
-    missing = conn.execute("SELECT count(*) FROM chunks WHERE id NOT IN (SELECT rowid FROM chunks_fts)").fetchone()[0]
-    extra = conn.execute("SELECT count(*) FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)").fetchone()[0]
+    missing = conn.execute(f"SELECT count(*) FROM chunks WHERE id NOT IN (SELECT rowid FROM {t})").fetchone()[0]
+    extra = conn.execute(f"SELECT count(*) FROM {t} WHERE rowid NOT IN (SELECT id FROM chunks)").fetchone()[0]
     if missing or extra:
         out.append(f"{missing} passages missing from it, {extra} rows of passages that are gone")
     return out
@@ -88,11 +92,12 @@ def keywords_answer(catalog: Catalog, samples: int = 3) -> bool:
             conn.execute("BEGIN")  # one snapshot: a passage the writer deletes meanwhile is not "missing"
         try:
             top = catalog.max_chunk_id()
+            t = keywords.serving_table(conn)
             for _ in range(samples if top else 0):
                 row = conn.execute("SELECT id, text FROM chunks WHERE id >= ? ORDER BY id LIMIT 1",
                                    (rng.randint(1, top),)).fetchone()
                 words = _PROBE_WORD.findall(row[1]) if row else []
-                if words and conn.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid = ?",
+                if words and conn.execute(f"SELECT rowid FROM {t} WHERE {t} MATCH ? AND rowid = ?",
                                           (f'"{max(words, key=len)}"', row[0])).fetchone() is None:
                     return False
         finally:
@@ -151,19 +156,19 @@ def sample_cosines(catalog: Catalog, col: Collection, embed: Callable[[list[str]
     """Cosines between stored vectors and the same passages embedded again, for a random sample."""
     top = catalog.max_chunk_id()
     picks = random.Random().sample(range(1, top + 1), min(top, 20 * n)) if top else []
-    rows: list[tuple[str, bytes]] = []
+    rows: list[tuple[str, bytes, str | None]] = []
     for start in range(0, len(picks), 500):
         part = picks[start:start + 500]
         rows += catalog.conn.execute(
-            f"SELECT ch.text, ch.vector FROM chunks ch JOIN files f ON f.id = ch.file_id WHERE f.collection_id = ?"
+            f"SELECT ch.text, ch.vector, f.title FROM chunks ch JOIN files f ON f.id = ch.file_id WHERE f.collection_id = ?"
             f" AND ch.vector IS NOT NULL AND ch.id IN ({','.join('?' * len(part))})", (col.id, *part)).fetchall()
         if len(rows) >= n:
             break
     rows = rows[:n]
     if not rows:
         return []
-    fresh = embed([str(t) for t, _ in rows])
-    stored = np.stack([np.frombuffer(v, dtype=np.float32) for _, v in rows])
+    fresh = embed([passages.embedding_text(title, str(t)) for t, _, title in rows])
+    stored = np.stack([np.frombuffer(v, dtype=np.float32) for _, v, _ in rows])
     norms = np.linalg.norm(fresh, axis=1) * np.linalg.norm(stored, axis=1)
     return [float(c) for c in (fresh * stored).sum(axis=1) / np.maximum(norms, 1e-12)]
 

@@ -27,6 +27,7 @@ from localsearch.core.embed.image import ImageEmbedder, label_text
 from localsearch.core.errors import ExtractionError
 from localsearch.core.extract.limits import Limits
 from localsearch.core.settings import Settings
+from localsearch.core.store import keywords
 from localsearch.core.store.catalog import Catalog, Collection, FileResult, FileRow, display_path
 from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.types import Chunk, Extracted
@@ -35,7 +36,7 @@ from localsearch.core.types import Chunk, Extracted
 @dataclass
 class Progress:
     collection: str
-    phase: str  # scanning | indexing | reading text | done | cancelled
+    phase: str  # scanning | upgrading keywords | indexing | reading text | done | cancelled
     done: int = 0
     total: int = 0
     chunks: int = 0
@@ -75,8 +76,8 @@ def name_chunk(raw_path: bytes) -> Chunk:
     return Chunk(0, len(name), name, None)
 
 
-def chunks_for(raw_path: bytes, extracted: Extracted) -> list[Chunk]:
-    chunks = chunking.chunk_text(extracted.text, extracted.pages)
+def chunks_for(raw_path: bytes, extracted: Extracted, budget: chunking.Budget = chunking.WORDS) -> list[Chunk]:
+    chunks = chunking.chunk_text(extracted.text, extracted.pages, budget)
     return chunks or [name_chunk(raw_path)]
 
 
@@ -197,6 +198,7 @@ class Indexer:
             if not check.keywords_answer(self.catalog):
                 log.index.warning("the keyword index is damaged; rebuilding it from the passages")
                 repair.rebuild_keywords(self.catalog)
+        self._upgrade_keywords(name)
         col = self.catalog.ensure_collection(name)
         for root in add_roots:
             self.catalog.add_root(col.id, os.path.abspath(os.path.expanduser(root)))
@@ -211,6 +213,15 @@ class Indexer:
             log.index.info("%s: folder %s is missing (unplugged or moved?); its files are kept but not shown",
                               name, folder)
         return self._run(col, scan, self.catalog.files(col.id), report, full=True)
+
+    def _upgrade_keywords(self, name: str) -> None:
+        """A catalog from before schema 5: fill the keyword index that matches word forms, a bounded
+        step per commit, while the old one keeps serving searches (see store.keywords)."""
+        if not keywords.filling(self.catalog.conn):
+            return
+        log.index.info("upgrading the keyword index to match word forms")
+        keywords.fill(self.catalog.conn, self.cancel.is_set,
+                      lambda done, total: self.on_progress(Progress(name, "upgrading keywords", done, total)))
 
     def update(self, name: str, changed: Iterable[bytes]) -> Report:
         """Re-check just these paths (files or folders, present or gone): what a watcher batch needs."""
@@ -263,8 +274,11 @@ class Indexer:
                     future.cancel()  # type: ignore[no-untyped-call]
                     continue  # not read: stays to do
                 parts, state = self._read_one(row, future, timeout)
-                chunks = chunking.chunk_text(*ocr.joined(parts)) if parts else []
-                vectors = self.embedder.embed_texts([c.text for c in chunks]) if chunks else None
+                title = self.catalog.file_title(row.id)  # a PDF's passages read from its scans join its own
+                chunks = chunking.chunk_text(*ocr.joined(parts), passages.budget_for(self.embedder, title)) \
+                    if parts else []
+                vectors = self.embedder.embed_texts([passages.embedding_text(title, c.text) for c in chunks]) \
+                    if chunks else None
                 if vectors is not None and not np.isfinite(vectors).all():  # never into the index
                     chunks, vectors, state = [], None, "failed: the text model returned invalid numbers"
                 result = self.catalog.add_read_text(col.id, row, chunks, vectors, state)
@@ -476,13 +490,15 @@ class _Run:
             return self._failure(entry, why)
         digest, extracted = value
         kind = extract.kind_of(Path(os.fsdecode(entry.raw_path)))
-        chunks, note = chunks_for(entry.raw_path, extracted), None
+        title = passages.title_of(extracted) if extracted.text else None
+        chunks, note = chunks_for(entry.raw_path, extracted, passages.budget_for(self.o.embedder, title)), None
         cap = self.o.settings.max_passages_per_file
         if len(chunks) > cap:
             chunks, note = chunks[:cap], f"truncated after {cap} passages (of {len(chunks)})"
             log.index.info("%s: %s", display_path(entry.raw_path), note)
         return FileResult(entry.raw_path, entry.size, entry.mtime_ns, digest, kind, chunks=chunks,
-                          image=extracted.image, needs_ocr=kind == "photo" or bool(extracted.unread_pages), note=note)
+                          image=extracted.image, needs_ocr=kind == "photo" or bool(extracted.unread_pages), note=note,
+                          title=title)
 
     def embed_photos(self) -> None:
         """Photo -> image vector, and its labels into its passage so words find it too."""
@@ -505,7 +521,7 @@ class _Run:
         self.embed_photos()
         large = self.o.settings.commit_every_chunks
         together = [r for r in self.pending if r.chunks and len(r.chunks) <= large and r.vectors is None]
-        texts = [c.text for r in together for c in r.chunks]
+        texts = [passages.embedding_text(r.title, c.text) for r in together for c in r.chunks]
         vectors = self.o.embedder.embed_texts(texts) if texts else None
         at = 0
         for r in together:

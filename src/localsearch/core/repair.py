@@ -20,7 +20,7 @@ from localsearch.core import log
 from localsearch.core.check import CheckResult, Problem, image_dim, nonfinite_files
 from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
-from localsearch.core.store import schema
+from localsearch.core.store import keywords
 from localsearch.core.store.catalog import Catalog
 from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.writer import WriterLock
@@ -95,10 +95,7 @@ def set_aside_alone(paths: Paths, on_wait: Callable[[str], None] | None = None) 
 def rebuild_keywords(catalog: Catalog) -> None:
     """The keyword index again from the passages and file names, in one transaction."""
     with catalog.transaction() as c:
-        c.execute("DROP TABLE IF EXISTS chunks_fts")
-        c.execute(schema.FTS_TABLE)
-        c.execute("INSERT INTO chunks_fts(rowid, text, name) SELECT ch.id, ch.text, f.path FROM chunks ch"
-                  " JOIN files f ON f.id = ch.file_id")
+        keywords.rebuild(c)
 
 
 def _drop_invalid(catalog: Catalog, cid: int, space: str, dim: int) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from localsearch.core import check, folders, log, memory, scanner, search
+from localsearch.core import check, folders, log, memory, scanner, search, words
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
@@ -238,7 +238,10 @@ class Searcher:
                 usable.append(col)
         depth = search.candidates(query.k)
         every = not query.collections
-        keyword_result = self._keyword_search(query.text, [c.id for c in cols], depth, every)
+        if query.mode == "keywords":
+            usable = []
+        keyword_result = (self._keyword_search(query.text, [c.id for c in cols], depth, every)
+                          if query.mode != "meaning" else lambda: ([], 0.0))
         semantic: list[tuple[int, float]] = []
         photos: list[tuple[int, float]] = []
         clock = time.perf_counter()
@@ -253,27 +256,33 @@ class Searcher:
                     with ThreadPoolExecutor(max_workers=min(len(indexes), os.cpu_count() or 2)) as pool:
                         per_collection = list(pool.map(lambda vi: vi.search(qvec, depth), indexes))
                 semantic = search.semantic_ranked(per_collection, depth, self.engine.settings.min_similarity)
-            photos = self._photos_for_words(query, cols, depth)
+            photos = self._photos_for_words(query, cols, depth) if query.mode != "keywords" else []
             out.timings["vector"] = time.perf_counter() - clock
         finally:
             keyword, out.timings["keyword"] = keyword_result()
         clock = time.perf_counter()
         rows = self.reader().chunk_rows({cid for cid, _ in keyword} | {cid for cid, _ in semantic}
                                          | {cid for cid, _ in photos})
-        texts = {cid: f"{r.text} {r.path}" for cid, r in rows.items()}  # FTS matches names too
+        roots = [r for c in cols for r in self.reader().roots(c.id)]  # FTS matches names inside them too
+        texts = {cid: f"{r.text} {search.relative_name(r.path, roots)}" for cid, r in rows.items()}
         terms = search.keyword_terms(query.text)  # highlight what matters, not "the" or "how"
-        fused = search.weighted_rrf(keyword, semantic, texts, terms, photos=photos)
         gone = folders.offline(self.reader(), [c.id for c in cols])
         rows = {cid: r for cid, r in rows.items() if query.accepts(r) and not (gone and scanner.under_any(r.path, gone))}
         if gone:
             out.warnings.append(f"not searched while missing: {', '.join(gone)} (unplugged or moved? If it moved: "
                                 "localsearch collections move-root OLD NEW)")
-        pattern = search.term_pattern(terms)
-        by_meaning, by_look = {cid for cid, _ in semantic}, {cid for cid, _ in photos}
-        files = search.group_by_file(fused, rows)
+        stems = {t: words.term_stems(t) for t in terms}
+        frequencies = self.reader().document_frequencies(s for st in stems.values() for s in st)
+        pattern = search.term_pattern(terms, frequencies, self.reader().max_chunk_id())
+        def found(ranked: list[tuple[int, float]]) -> set[int | str]:  # files, as fuse_files groups them
+            return {rows[cid].hash or rows[cid].file_id for cid, _ in ranked if cid in rows}
+
+        by_meaning, by_look = found(semantic), found(photos)
+        files = search.fuse_files(keyword, semantic, rows, texts, pattern, photos=photos,
+                                  by_coverage=query.mode != "keywords")
         out.total = len(files)
-        out.hits = [search.to_hit(score, row, terms, pattern, by_meaning=row.id in by_meaning,
-                                  by_look=row.id in by_look)
+        out.hits = [search.to_hit(score, row, terms, pattern, by_meaning=(row.hash or row.file_id) in by_meaning,
+                                  by_look=(row.hash or row.file_id) in by_look)
                     for score, row in files[: query.k]]
         out.timings["fusion"] = time.perf_counter() - clock
         log.search.debug("%r: %d keyword, %d semantic candidates -> %d hits", query.text, len(keyword),

@@ -7,10 +7,12 @@ Collaborators are passed in (paths, settings, embedder) so tests hand in fakes.
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localsearch.core import access, folders, search
+from localsearch.core.search import Query
 from localsearch.core.embed import factory
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import CatalogDamaged, KnownError
@@ -28,6 +30,7 @@ if TYPE_CHECKING:  # the indexer and watcher pull in parsers and watchdog: a sea
     from localsearch.core.status import CollectionOverview
     from localsearch.core.embed.image import ImageEmbedder
     from localsearch.core.indexer import Indexer, ProgressFn, Report
+    from localsearch.core.rerank import Reranker
     from localsearch.core.watcher import Watcher, WatchState
 
 
@@ -38,6 +41,7 @@ class Service:
         self.settings = settings if settings is not None else load_settings(paths.settings)
         self._embedder = embedder
         self._image_embedder = image_embedder
+        self._reranker: "Reranker | None" = None
         self._embedder_lock = threading.Lock()
         self.catalog = Catalog(paths.catalog)
         self.searcher = Searcher(self)
@@ -250,6 +254,29 @@ class Service:
     def search(self, query: search.Query) -> SearchResult:
         """Words or a question -> one hit per file, best first (keyword and meaning lists fused)."""
         return self.searcher.search(query)
+
+    @property
+    def reranker(self) -> "Reranker | None":
+        """The configured cross-encoder (loaded on first use), or None when none is set."""
+        with self._embedder_lock:
+            if self._reranker is None and self.settings.reranker.strip():
+                from localsearch.core.rerank import Reranker
+
+                self._reranker = Reranker(self.settings.reranker.strip(), self.settings.device,
+                                          self.paths.cache / "models")
+            return self._reranker
+
+    def rerank(self, query: Query, result: SearchResult) -> SearchResult:
+        """The hits of search(query) with the top ones reordered by the configured cross-encoder; the
+        same result when none is set. Separate from search() so a window can show results first."""
+        model = self.reranker
+        if model is None or not result.hits or query.mode == "keywords":
+            return result
+        from localsearch.core import rerank
+
+        ids = [h.chunk_id for h in result.hits[: rerank.DEPTH] if h.chunk_id is not None]
+        texts = {cid: row.text for cid, row in self.searcher.reader().chunk_rows(ids).items()}
+        return replace(result, hits=rerank.reorder(result.hits, texts, model.scores, query.text))
 
     def similar(self, image_path: str, k: int = 20, collections: Sequence[str] | None = None,
                 exclude_self: bool = False) -> SearchResult:

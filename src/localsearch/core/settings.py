@@ -55,6 +55,9 @@ class Settings:
     max_passages_per_file: int = 5000
     """One huge file (a spreadsheet of a million cells) is indexed up to this many passages; status says so."""
     embed_budget_s: float = 300.0
+    reranker: str = ""
+    """A cross-encoder that reorders the top 50 hits: a local sentence-transformers CrossEncoder folder
+    (read offline) or a hub name (downloaded once). Empty: off (no cross-encoder ships with LocalSearch)."""
     """Embedding one file stops after this long (its first passages stay searchable); others go on."""
 
     @property
@@ -77,6 +80,7 @@ _TEXT = (lambda v: isinstance(v, str) and bool(v.strip())), "a non-empty text"
 _FLAG = (lambda v: isinstance(v, bool)), "true or false"
 RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "text_model": _TEXT,
+    "reranker": ((lambda v: isinstance(v, str)), "a folder, a model name, or empty for none"),
     "image_model": _TEXT,
     "device": _one_of("auto", "cpu", "cuda"),
     "max_file_mb": _number(0.001, 1_000_000),

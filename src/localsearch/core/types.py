@@ -49,6 +49,8 @@ class Hit:
     """Offsets of query words inside `snippet`, for highlighting."""
     why: list[str] = field(default_factory=list)
     """Why it matched, in plain words: "words: rent, monthly", "meaning", "file name", "page 2"."""
+    rerank_score: float | None = None
+    """The cross-encoder's relevance, when a reranker is configured and reordered this hit."""
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -65,4 +67,6 @@ class Hit:
         if self.page is not None:
             out["page"] = self.page
         out["match_spans"] = [list(s) for s in self.match_spans]
+        if self.rerank_score is not None:
+            out["rerank_score"] = round(self.rerank_score, 6)
         return out

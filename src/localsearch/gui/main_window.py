@@ -44,6 +44,8 @@ def state_text(state: WatchState | None, progress: Progress | None, failed: int)
     """What the sidebar says about a collection, in plain words."""
     if progress is not None and progress.phase == "indexing" and progress.done < progress.total:
         text = f"catching up ({progress.total - progress.done} left)"
+    elif progress is not None and progress.phase == "upgrading keywords" and progress.done < progress.total:
+        text = f"upgrading the keyword index ({progress.done} of {progress.total} passages)"
     elif progress is not None and progress.phase == "reading text" and state is None:
         text = f"reading text in photos and scans ({progress.total - progress.done} left)"
     elif state is not None and state.text_left and state.mode in ("watching", "polling"):
@@ -93,6 +95,7 @@ class MainWindow(QMainWindow):
     """Signals: search_done(int hits), collections_changed(), message_shown(str)."""
 
     search_done = Signal(int)
+    reranked = Signal(int)
     collections_changed = Signal()
     message_shown = Signal(str)
 
@@ -108,6 +111,7 @@ class MainWindow(QMainWindow):
         self.bridge.report.connect(self._on_report)
         self.bridge.error.connect(self._on_error)
         self.searches = TaskRunner(1, self)
+        self.reranks = TaskRunner(1, self)  # a cross-encoder's pass never holds up the next search
         self.control = TaskRunner(1, self)
         self.files = TaskRunner(1, self)  # opening results: a stat off the GUI thread
         self.search_seq = 0
@@ -509,7 +513,7 @@ class MainWindow(QMainWindow):
             self.search_done.emit(0)
             return
 
-        self.searches.run(lambda: self.service.search(query), lambda r: self._show(seq, r),
+        self.searches.run(lambda: self.service.search(query), lambda r: self._show(seq, r, query),
                           lambda e: self._failed(seq, e))
 
     def find_similar(self, image_path: str, announce: bool = True) -> None:
@@ -533,9 +537,13 @@ class MainWindow(QMainWindow):
         self.searches.run(lambda: self.service.similar(image_path, k=200, collections=[name] if name else None),
                           lambda r: self._show(seq, r), failed)
 
-    def _show(self, seq: int, result: SearchResult) -> None:
+    def _show(self, seq: int, result: SearchResult, query: Query | None = None) -> None:
         if seq != self.search_seq:
             return  # a newer query was typed meanwhile: drop this one
+        if query is not None and result.hits and self.service.settings.reranker.strip():
+            # Results now; the cross-encoder reorders them when it is done (its own worker: typing goes on).
+            self.reranks.run(lambda: self.service.rerank(query, result), lambda r: self._reordered(seq, r),
+                             lambda e: self._failed(seq, e))
         self.model.set_hits(result.hits)
         photos = bool(result.hits) and all(h.kind == "photo" for h in result.hits)
         self.view.setViewMode(QListView.ViewMode.IconMode if photos else QListView.ViewMode.ListMode)
@@ -545,6 +553,20 @@ class MainWindow(QMainWindow):
         self.count_label.setText(result_count(len(result.hits), result.total))
         self._update_empty()
         self.search_done.emit(len(result.hits))
+
+    def _reordered(self, seq: int, result: SearchResult) -> None:
+        """The reranker's order for the results on show (dropped if a newer search came meanwhile)."""
+        if seq != self.search_seq:
+            return
+        current = self.view.currentIndex()
+        chosen = self.model.hits[current.row()].path if current.isValid() and current.row() < len(self.model.hits) \
+            else None
+        self.model.set_hits(result.hits)
+        if chosen is not None:
+            row = next((i for i, h in enumerate(result.hits) if h.path == chosen), None)
+            if row is not None:
+                self.view.setCurrentIndex(self.model.index(row))
+        self.reranked.emit(len(result.hits))
 
     def _failed(self, seq: int, e: Exception) -> None:
         if seq == self.search_seq:

@@ -4,13 +4,14 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from localsearch.core import log
 from localsearch.core.embed import query_encoder
 from localsearch.core.embed.base import LazyModel, normalise, resolve_device
+from localsearch.core.embed.tokens import TokenCounter
 from localsearch.core.errors import ModelUnavailable
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -87,6 +88,7 @@ class SentenceEmbedder(LazyModel):
         self._lock = threading.Lock()
         self._query_lock = threading.Lock()  # not _lock: a query must not wait for the bulk model to load
         self._dim = self._dim_from_folder()
+        self._counter: TokenCounter | Literal[False] | None = None
 
     @property
     def model_id(self) -> str:
@@ -101,6 +103,12 @@ class SentenceEmbedder(LazyModel):
     def _folder(self) -> Path | None:
         p = Path(self.source)
         return p if p.is_dir() else None
+
+    def token_counter(self) -> TokenCounter | None:
+        """The model's own word-piece counter (its tokenizer file; torch stays unloaded), once."""
+        if self._counter is None:
+            self._counter = TokenCounter.from_folder(self._folder()) or False
+        return self._counter or None
 
     def _dim_from_folder(self) -> int | None:
         folder = self._folder()

@@ -17,7 +17,7 @@ import numpy as np
 
 from localsearch.core import atomic, errors, log
 from localsearch.core.errors import CatalogUnusable, CollectionNotFound, KnownError
-from localsearch.core.store import schema
+from localsearch.core.store import keywords, schema
 from localsearch.core.types import Chunk
 
 
@@ -59,6 +59,7 @@ class FileResult:
     image_vector: np.ndarray | None = None
     needs_ocr: bool = False  # a photo, or a PDF with pages that have no text layer
     note: str | None = None  # indexed only in part, and why ("truncated after 5000 passages")
+    title: str | None = None  # put before each passage for embedding (passages.embedding_text)
 
 
 @dataclass
@@ -78,6 +79,7 @@ class Donor:
     texts: list[str]
     vectors: list[np.ndarray]
     image_vector: np.ndarray | None
+    title: str | None = None  # the passages were embedded after it
 
 
 @dataclass(frozen=True)
@@ -98,15 +100,18 @@ class ChunkRow:
 def _insert_chunks(c: sqlite3.Connection, file_id: int, first_ord: int, chunks: list[Chunk],
                    vectors: np.ndarray | None, out: CommitResult) -> None:
     """A file's passages (numbered from first_ord) with their vectors; new ids and vectors go to out."""
+    indexed: list[tuple[int, str, int]] = []
     for i, ch in enumerate(chunks):
         vec = vectors[i] if vectors is not None else None
         cur = c.execute(
             "INSERT INTO chunks(file_id, ord, start, end, page, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (file_id, first_ord + i, ch.start, ch.end, ch.page, ch.text,
              None if vec is None else np.ascontiguousarray(vec, dtype=np.float32).tobytes()))
+        indexed.append((int(cur.lastrowid or 0), ch.text, file_id))
         if vec is not None:
             out.added_ids.append(int(cur.lastrowid or 0))
             out.added_vectors.append(vec)
+    keywords.insert(c, indexed)
 
 
 def display_path(raw: bytes) -> str:
@@ -125,6 +130,7 @@ class Catalog:
         # Private before SQLite opens it: SQLite gives the -wal and -shm files the database's own mode.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self.conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
+        self._vocab = False  # this connection's view of the keyword index's vocabulary (temp.words_vocab)
         try:
             self._use_wal()
             self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL+NORMAL: durable across app crashes
@@ -328,16 +334,16 @@ class Catalog:
                         out.removed_image_ids.append(fid)
                     c.execute(
                         "UPDATE files SET size = ?, mtime_ns = ?, hash = ?, kind = ?, status = ?, error = ?,"
-                        " indexed_at = ?, ocr = ?, note = ? WHERE id = ?",
+                        " indexed_at = ?, ocr = ?, note = ?, title = ? WHERE id = ?",
                         (r.size, r.mtime_ns, r.hash, r.kind, status, r.error, now, None if r.needs_ocr else "none",
-                         r.note, fid),
+                         r.note, r.title, fid),
                     )
                 else:
                     cur = c.execute(
                         "INSERT INTO files(collection_id, raw_path, path, size, mtime_ns, hash, kind, status, error,"
-                        " indexed_at, ocr, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " indexed_at, ocr, note, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (cid, r.raw_path, display_path(r.raw_path), r.size, r.mtime_ns, r.hash, r.kind, status,
-                         r.error, now, None if r.needs_ocr else "none", r.note),
+                         r.error, now, None if r.needs_ocr else "none", r.note, r.title),
                     )
                     fid = int(cur.lastrowid or 0)
                 if r.error:
@@ -355,7 +361,7 @@ class Catalog:
         """What is stored for a file with this content, made by these models (in any collection): the
         passages' texts and vectors, and a photo's vector, so a copy or a touched file is not embedded again."""
         row = self.conn.execute(
-            "SELECT f.id, c.image_model_id FROM files f JOIN collections c ON c.id = f.collection_id"
+            "SELECT f.id, c.image_model_id, f.title FROM files f JOIN collections c ON c.id = f.collection_id"
             " WHERE f.hash = ? AND f.status = 'ok' AND c.model_id = ? ORDER BY f.id LIMIT 1",
             (content_hash, model_id)).fetchone()
         if row is None:
@@ -367,7 +373,12 @@ class Catalog:
         if image_model_id is not None and row[1] == image_model_id:
             found = self.conn.execute("SELECT vector FROM image_vectors WHERE file_id = ?", (row[0],)).fetchone()
             image = np.frombuffer(found[0], dtype=np.float32) if found else None
-        return Donor([str(t) for t, _ in chunks], [np.frombuffer(v, dtype=np.float32) for _, v in chunks], image)
+        return Donor([str(t) for t, _ in chunks], [np.frombuffer(v, dtype=np.float32) for _, v in chunks], image,
+                     row[2])
+
+    def file_title(self, file_id: int) -> str | None:
+        row = self.conn.execute("SELECT title FROM files WHERE id = ?", (file_id,)).fetchone()
+        return str(row[0]) if row and row[0] is not None else None
 
     # --- text in photos (OCR) ------------------------------------------------------------------
 
@@ -479,20 +490,35 @@ class Catalog:
         if not fts_query or not collection_ids:
             return []
         lo, hi = rowids if rowids is not None else (-(2**63), 2**63 - 1)
+        t = keywords.serving_table(self.conn)
         if every_collection:
-            sql = ("SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS rank FROM chunks_fts WHERE chunks_fts MATCH ?"
+            sql = (f"SELECT rowid, bm25({t}, 1.0, 0.5) AS rank FROM {t} WHERE {t} MATCH ?"
                    " AND rowid BETWEEN ? AND ? ORDER BY rank LIMIT ?")
             rows = self.conn.execute(sql, (fts_query, lo, hi, limit)).fetchall()
         else:
             q = ",".join("?" * len(collection_ids))
             rows = self.conn.execute(
-                "SELECT chunks_fts.rowid, bm25(chunks_fts, 1.0, 0.5) AS rank FROM chunks_fts"
-                " JOIN chunks ch ON ch.id = chunks_fts.rowid JOIN files f ON f.id = ch.file_id"
-                " WHERE chunks_fts MATCH ? AND chunks_fts.rowid BETWEEN ? AND ?"
+                f"SELECT {t}.rowid, bm25({t}, 1.0, 0.5) AS rank FROM {t}"
+                f" JOIN chunks ch ON ch.id = {t}.rowid JOIN files f ON f.id = ch.file_id"
+                f" WHERE {t} MATCH ? AND {t}.rowid BETWEEN ? AND ?"
                 f" AND f.collection_id IN ({q}) ORDER BY rank LIMIT ?",
                 (fts_query, lo, hi, *collection_ids, limit),
             ).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
+
+    def document_frequencies(self, stems: Iterable[str]) -> dict[str, int]:
+        """How many passages hold each word (in the index's stemmed form); {} while the index that
+        stems is still being filled. Read through FTS5's own vocabulary, no table scan."""
+        wanted = sorted(set(stems))
+        if not wanted or keywords.serving_table(self.conn) != keywords.TABLE:
+            return {}
+        if not self._vocab:
+            self.conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.words_vocab USING fts5vocab(main, "
+                              f"{keywords.TABLE}, 'row')")
+            self._vocab = True
+        found = {str(t): int(d) for t, d in self.conn.execute(
+            f"SELECT term, doc FROM temp.words_vocab WHERE term IN ({','.join('?' * len(wanted))})", wanted)}
+        return {t: found.get(t, 0) for t in wanted}
 
     def max_chunk_id(self) -> int:
         return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])

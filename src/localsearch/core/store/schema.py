@@ -1,15 +1,21 @@
 """The catalog's schema as a numbered migration ladder; step N takes version N-1 to N."""
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from localsearch.core import log
 from localsearch.core.errors import CatalogUnusable
+from localsearch.core.store import keywords
 
 FTS_TABLE = "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, name, tokenize = 'unicode61 remove_diacritics 2')"
-"""The keyword index over passages and file names (`repair` builds it again from the passages)."""
+"""The keyword index of schemas 1-4 (exact word forms); schema 5 replaces it (see keywords)."""
 
-MIGRATIONS: list[str] = [
+def _v5(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE files ADD COLUMN title TEXT")
+    keywords.migrate(conn)
+
+
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: collections, roots, files, chunks (with vectors) and a keyword index over chunks.
     f"""
     CREATE TABLE collections(
@@ -87,6 +93,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE files ADD COLUMN note TEXT;
     CREATE INDEX files_by_content ON files(hash) WHERE status = 'ok';
     """,
+    # 5: a keyword index that matches word forms and joined compounds (see keywords); an existing
+    # catalog's old index serves until the writer has filled the new one. Files record the title
+    # their passages were embedded with (passages.embedding_text); NULL for those embedded without.
+    _v5,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -120,8 +130,12 @@ def migrate(conn: sqlite3.Connection, name: object = "the catalog") -> None:
                                   f"reads up to {SCHEMA_VERSION}): update LocalSearch to use it")
         for version in range(current + 1, SCHEMA_VERSION + 1):
             log.store.info("migrating catalog to schema %d", version)
-            for statement in _statements(MIGRATIONS[version - 1]):
-                conn.execute(statement)
+            step = MIGRATIONS[version - 1]
+            if callable(step):
+                step(conn)
+            else:
+                for statement in _statements(step):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version}")
     except BaseException:
         conn.execute("ROLLBACK")

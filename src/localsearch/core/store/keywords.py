@@ -1,0 +1,142 @@
+"""The keyword index: FTS5 over passages and file names, matching word forms (Porter stems).
+
+`chunks_words` holds each passage as words.indexed_text() writes it (compounds also joined), so its
+rows are written here, in Python, rather than by a trigger; deleting a passage or renaming a file
+still updates it by trigger. A catalog made before schema 5 has the older `chunks_fts` (exact forms
+only): it keeps serving while the writer fills `chunks_words` in bounded steps (fill_step), and
+the switch is one transaction that drops the old table. Searches read serving_table() each time.
+"""
+
+import sqlite3
+from collections.abc import Callable
+
+from localsearch.core import log, words
+
+TABLE = "chunks_words"
+OLD_TABLE = "chunks_fts"
+CREATE = f"CREATE VIRTUAL TABLE {TABLE} USING fts5(text, name, tokenize = 'porter unicode61 remove_diacritics 2')"
+FILL_BATCH = 5000
+"""Passages copied into the new index per transaction: a crash loses at most one batch of work."""
+
+_TRIGGERS = ("chunks_ai", "chunks_ad", "files_au_path")
+
+
+def name_of(file_id: str) -> str:
+    """SQL for the name the index holds for a file: its path inside its folder ("Invoices/2024/march.pdf"),
+    not the folder's own path, whose words ("home", "alice", "Documents") would match every file."""
+    root = ("(SELECT r.path FROM roots r WHERE r.collection_id = f.collection_id AND r.path != '/'"
+            " AND substr(f.path, 1, length(r.path) + 1) = r.path || '/' ORDER BY length(r.path) DESC LIMIT 1)")
+    return f"(SELECT coalesce(substr(f.path, length({root}) + 2), f.path) FROM files f WHERE f.id = {file_id})"
+
+
+def _triggers(tables: tuple[str, ...]) -> list[str]:
+    deletes = " ".join(f"DELETE FROM {t} WHERE rowid = old.id;" for t in tables)
+    renames = " ".join(f"UPDATE {t} SET name = {name_of('new.id')} WHERE rowid IN (SELECT id FROM chunks"
+                       " WHERE file_id = new.id);" for t in tables)
+    return [f"CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN {deletes} END",
+            f"CREATE TRIGGER files_au_path AFTER UPDATE OF path ON files BEGIN {renames} END"]
+
+
+def _set_triggers(conn: sqlite3.Connection, tables: tuple[str, ...]) -> None:
+    for name in _TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for statement in _triggers(tables):
+        conn.execute(statement)
+
+
+def _exists(conn: sqlite3.Connection, table: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Schema 5 (inside the migration's transaction): the stemmed index; filled at once when the catalog
+    holds no passages, else left to fill_step while the old index serves."""
+    conn.execute(CREATE)
+    conn.execute("CREATE TABLE keyword_fill(next_id INTEGER NOT NULL)")
+    if conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None:
+        conn.execute(f"DROP TABLE IF EXISTS {OLD_TABLE}")
+        _set_triggers(conn, (TABLE,))
+        conn.execute("DROP TABLE keyword_fill")
+    else:
+        _set_triggers(conn, (TABLE, OLD_TABLE))
+        conn.execute("INSERT INTO keyword_fill(next_id) VALUES (0)")
+
+
+def filling(conn: sqlite3.Connection) -> bool:
+    return _exists(conn, "keyword_fill")
+
+
+def serving_table(conn: sqlite3.Connection) -> str:
+    """The table searches read: the old one until the new one is complete."""
+    return OLD_TABLE if filling(conn) else TABLE
+
+
+def insert(conn: sqlite3.Connection, rows: list[tuple[int, str, int]]) -> None:
+    """New passages (id, text, file id), inside the caller's transaction; during a fill the old
+    index gets them too, so it stays complete while it serves."""
+    conn.executemany(f"INSERT INTO {TABLE}(rowid, text, name) VALUES (?, ?, {name_of('?')})",
+                     [(cid, words.indexed_text(text), fid) for cid, text, fid in rows])
+    if filling(conn):
+        conn.executemany(f"INSERT INTO {OLD_TABLE}(rowid, text, name) VALUES (?, ?, {name_of('?')})", rows)
+
+
+def _copy(conn: sqlite3.Connection, after: int, limit: int) -> int:
+    """Passages with ids above `after` not yet in the new index, up to `limit`; returns the last id read."""
+    rows = conn.execute("SELECT id, text, file_id FROM chunks WHERE id > ? ORDER BY id LIMIT ?",
+                        (after, limit)).fetchall()
+    if not rows:
+        return -1
+    have = {r[0] for r in conn.execute(f"SELECT rowid FROM {TABLE} WHERE rowid BETWEEN ? AND ?",
+                                       (rows[0][0], rows[-1][0]))}
+    conn.executemany(f"INSERT INTO {TABLE}(rowid, text, name) VALUES (?, ?, {name_of('?')})",
+                     [(cid, words.indexed_text(text), fid) for cid, text, fid in rows if cid not in have])
+    return int(rows[-1][0])
+
+
+def fill_step(conn: sqlite3.Connection, batch: int = FILL_BATCH) -> bool:
+    """One bounded step of the fill, in its own transaction; True when the new index is complete (and
+    has taken over). The caller holds the writer lock."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if not filling(conn):
+            conn.execute("COMMIT")
+            return True
+        after = int(conn.execute("SELECT next_id FROM keyword_fill").fetchone()[0])
+        last = _copy(conn, after, batch)
+        if last < 0:
+            conn.execute(f"DROP TABLE {OLD_TABLE}")
+            conn.execute("DROP TABLE keyword_fill")
+            _set_triggers(conn, (TABLE,))
+            log.store.info("the keyword index now matches word forms (the old index is dropped)")
+        else:
+            conn.execute("UPDATE keyword_fill SET next_id = ?", (last,))
+        conn.execute("COMMIT")
+        return last < 0
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def fill(conn: sqlite3.Connection, stop: Callable[[], bool] = lambda: False,
+         progress: Callable[[int, int], None] | None = None) -> bool:
+    """Steps until the new index is complete or `stop()`; True when complete."""
+    total = int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0]) if filling(conn) else 0
+    while not stop():
+        if fill_step(conn):
+            return True
+        if progress is not None:
+            done = conn.execute("SELECT count(*) FROM chunks WHERE id <= (SELECT next_id FROM keyword_fill)")
+            progress(int(done.fetchone()[0]), total)
+    return False
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """The keyword index again from the passages and file names, in the caller's transaction (repair)."""
+    conn.execute(f"DROP TABLE IF EXISTS {OLD_TABLE}")
+    conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    conn.execute("DROP TABLE IF EXISTS keyword_fill")
+    conn.execute(CREATE)
+    _set_triggers(conn, (TABLE,))
+    last = 0
+    while (last := _copy(conn, last, FILL_BATCH)) >= 0:
+        pass

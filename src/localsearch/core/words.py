@@ -1,0 +1,63 @@
+"""Words as the keyword index sees them: case and accents folded, Porter-stemmed, compounds joined.
+
+The keyword index (FTS5, `porter unicode61 remove_diacritics 2`) matches word forms: "lineages"
+finds "lineage", "requires" finds "required". Coverage, highlighting and "why it matched" must
+see the same words, or a passage the index found for "develop" would show no highlighted word and
+get no coverage for "develops". PyStemmer's "porter" is the original Porter algorithm, as is FTS5's.
+"""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+_STEMMER = Stemmer.Stemmer("porter")
+_WORD = re.compile(r"\w+", re.UNICODE)
+COMPOUND = re.compile(r"\w+(?:[-/]\w+){1,3}", re.UNICODE)
+"""Hyphen and slash compounds ("birth-weight", "TCR/CD3"): indexed split, as FTS5 does, and joined."""
+
+
+def fold(word: str) -> str:
+    """Lower case without accents, as unicode61 with remove_diacritics 2 folds a token."""
+    lowered = word.lower()
+    if lowered.isascii():
+        return lowered
+    return "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The index's form of one word: folded, then Porter-stemmed."""
+    return str(_STEMMER.stemWord(fold(word)))
+
+
+def joinable(parts: list[str]) -> bool:
+    """Only compounds of words: an identifier such as 2024-0042 stays a phrase of numbers, as today."""
+    return all(any(c.isalpha() for c in p) for p in parts)
+
+
+def joined_compounds(text: str) -> list[str]:
+    """Each compound of the text written as one word ("birth-weight" -> "birthweight"), once."""
+    out: dict[str, None] = {}
+    for m in COMPOUND.finditer(text):
+        parts = re.split(r"[-/]", m.group())
+        if joinable(parts):
+            out.setdefault("".join(parts), None)
+    return list(out)
+
+
+def indexed_text(text: str) -> str:
+    """What the keyword index holds for a passage: its text, then its compounds joined."""
+    extra = joined_compounds(text)
+    return text + ("\n" + " ".join(extra) if extra else "")
+
+
+def term_stems(term: str) -> tuple[str, ...]:
+    """A query term as the index matches it: its words' stems (a compound is a phrase of them)."""
+    return tuple(stem(w) for w in _WORD.findall(term))
+
+
+def significant(term: str) -> bool:
+    """One-letter terms ("T cells") count for nothing: they can never be told apart from noise."""
+    return sum(len(w) for w in _WORD.findall(term)) > 1
