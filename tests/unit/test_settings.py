@@ -29,11 +29,13 @@ BAD = {
     "commit_every_chunks": [0, "many"],
     "max_passages_per_file": [0, -5, 10.5, "5000"],
     "embed_budget_s": [0, -1, "fast", None],
+    "reranker": [None, 3, ["x"]],
 }
 GOOD = {"text_model": "/models/e5", "image_model": "none", "device": "cpu", "max_file_mb": 5, "parse_timeout_s": 2.5,
         "excludes": ["*.log"], "min_similarity": 0.3, "vector_compression": "sq8", "ocr": False,
         "follow_symlinks_outside": True, "serve_api": True, "api_port": 9000, "embed_batch": 8,
-        "commit_every_chunks": 100, "max_passages_per_file": 200, "embed_budget_s": 30}
+        "commit_every_chunks": 100, "max_passages_per_file": 200, "embed_budget_s": 30,
+        "reranker": "/models/cross-encoder"}
 
 
 def test_every_setting_has_a_rule_and_defaults_pass_it():

@@ -125,60 +125,74 @@ STEM_WEIGHT = 0.9
 class Matcher:
     """A query's words, compiled once per query (not once per passage): where they occur in a text, in
     their exact form (longer words also as prefixes: month -> months, monthly) or in any form with the
-    same Porter stem (develop -> developing, developed), and how many of them a passage holds."""
+    same Porter stem (develop -> developing, developed), and how much of the query a passage holds.
+
+    One regex finds every word that could be a form of a query word (it starts like the word's stem);
+    each is then judged by its exact form or its stem, so a passage is read once per query."""
 
     def __init__(self, terms: Sequence[str], frequencies: dict[str, int] | None = None, passages: int = 0) -> None:
         self.terms = [t for t in dict.fromkeys(t.lower() for t in terms) if words.significant(t)]
-        literal = sorted({t for t in self.terms}, key=len, reverse=True)
-        self.literal = re.compile(r"(?<!\w)(?:" + "|".join(
-            re.escape(w) + (r"\w*" if len(w) >= 4 else r"(?!\w)") for w in literal) + r")", re.IGNORECASE) \
-            if literal else None
         self.stems = {t: words.term_stems(t) for t in self.terms}
-        joined = {t: words.stem("".join(re.split(r"[-/]", t))) for t in self.terms if re.search(r"\w[-/]\w", t)}
-        self.joined = joined
-        wanted = {s for st in self.stems.values() for s in st} | set(joined.values())
-        prefixes = sorted({s[: max(len(s) - 1, 2)] for s in wanted if s}, key=len, reverse=True)
-        self.candidates = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in prefixes) + r")\w*",
-                                     re.IGNORECASE) if prefixes else None
-        self.wanted = wanted
+        self.compound = {t for t in self.terms if not t.isalnum()}  # "birth-weight", "tcr/cd3", "2024-0042"
+        self.joined = {t: words.stem(re.sub(r"[-/]", "", t)) for t in self.compound if re.search(r"\w[-/]\w", t)}
+        self.long = [t for t in self.terms if len(t) >= 4 and t not in self.compound]
+        self.wanted = {s for st in self.stems.values() for s in st} | set(self.joined.values())
+        heads = {w: words.fold(w) for t in self.terms for w in re.findall(r"\w+", t)}
+        prefixes = {_common_prefix(heads[w], words.stem(w)) for w in heads} | \
+            {s[: max(len(s) - 1, 2)] for s in self.joined.values()}
+        alts = sorted((p for p in prefixes if p), key=len, reverse=True)
+        self.candidates = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alts)) + r")\w*", re.IGNORECASE) \
+            if alts else None
         self.weights = {t: _idf(self.stems[t], frequencies, passages) for t in self.terms}
         self.total_weight = sum(self.weights.values())
-        # "birthweight" asked, "birth-weight" written: each longer one-word term with an optional hyphen
-        # or slash between its letters (the index holds such compounds joined too)
-        solid = [t for t in self.terms if len(t) >= 4 and t.isalnum()]
-        self.solid = re.compile(r"(?<!\w)(?:" + "|".join("[-/]?".join(map(re.escape, t)) for t in solid) + r")",
-                                re.IGNORECASE) if solid else None
+
+    def _exactish(self, word: str) -> bool:
+        """A query word itself, or (longer words) a word it begins: month -> months, monthly."""
+        return word in self.stems or any(word.startswith(t) for t in self.long)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the query's words occur (case-insensitive, any word form), in order."""
-        found: set[tuple[int, int]] = set()
-        if self.literal is not None:
-            found.update(m.span() for m in self.literal.finditer(text))
-        if self.candidates is not None:
-            found.update(m.span() for m in self.candidates.finditer(text) if words.stem(m.group()) in self.wanted)
-        return sorted(found)
+        if self.candidates is None:
+            return []
+        return [m.span() for m in self.candidates.finditer(text)
+                if self._exactish(m.group().lower()) or words.stem(m.group()) in self.wanted]
 
     def search(self, text: str) -> bool:
         return bool(self.spans(text))
 
     def coverage(self, text: str) -> float:
-        if not self.terms:
+        if not self.terms or self.candidates is None:
             return 0.0
-        exact = {m.group().lower() for m in self.literal.finditer(text)} if self.literal is not None else set()
-        stems = {words.stem(m.group()) for m in self.candidates.finditer(text)} if self.candidates is not None \
-            else set()
-        joined: set[str] = set()
-        if self.solid is not None and ("-" in text or "/" in text):
-            joined = {re.sub("[-/]", "", m.group()).lower() for m in self.solid.finditer(text)
-                      if "-" in m.group() or "/" in m.group()}
+        seen = {m.group().lower() for m in self.candidates.finditer(text)}
+        stems = {words.stem(w) for w in seen}
+        lowered: str | None = None
+        unhyphenated: str | None = None
         total = 0.0
         for t in self.terms:
-            if any(f == t or (len(t) >= 4 and f.startswith(t)) for f in exact):
+            if t in self.compound:
+                lowered = text.lower() if lowered is None else lowered
+                exact = t in lowered
+            else:
+                exact = t in seen or (t in self.long and any(w.startswith(t) for w in seen))
+            if exact:
                 total += self.weights[t]
-            elif (self.stems[t] and all(s in stems for s in self.stems[t])) or self.joined.get(t) in stems \
-                    or t in joined:
+            elif all(s in stems for s in self.stems[t]) or self.joined.get(t) in stems:
                 total += STEM_WEIGHT * self.weights[t]
+            elif t in self.long and ("-" in text or "/" in text):  # "birthweight" asked, "birth-weight" written
+                if unhyphenated is None:
+                    unhyphenated = text.lower().replace("-", "").replace("/", "")
+                if t in unhyphenated and re.search(r"(?<!\w)" + re.escape(t), unhyphenated):
+                    total += STEM_WEIGHT * self.weights[t]
         return total / self.total_weight if self.total_weight else 0.0
+
+
+def _common_prefix(a: str, b: str) -> str:
+    """Where a word and its stem agree ("happy", "happi" -> "happ"): every form starts so."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[: max(n, min(2, len(a)))]
+
 
 def relative_name(path: str, roots: Sequence[str]) -> str:
     """A file's path inside its folder, as the keyword index holds it (store.keywords.name_of)."""
