@@ -10,11 +10,20 @@ from localsearch.core import paths as paths_mod  # noqa: E402
 from localsearch.core.embed.hashing import HashingEmbedder  # noqa: E402
 from localsearch.core.service import Service  # noqa: E402
 from localsearch.core.settings import Settings  # noqa: E402
+from localsearch.core.store.catalog import Catalog  # noqa: E402
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> paths_mod.Paths:
     return paths_mod.resolve(tmp_path / "home").ensure()
+
+
+@pytest.fixture
+def cat(tmp_path: Path):
+    """An empty catalog of its own."""
+    c = Catalog(tmp_path / "catalog.sqlite3")
+    yield c
+    c.close()
 
 
 @pytest.fixture

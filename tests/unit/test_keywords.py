@@ -4,7 +4,6 @@ index while the old one keeps serving."""
 import sqlite3
 
 import numpy as np
-import pytest
 
 from localsearch.core import search, words
 from localsearch.core.store import keywords, schema
@@ -22,13 +21,6 @@ def found(cat: Catalog, cid: int, query: str) -> list[str]:
     ids = [i for i, _ in cat.keyword_search(search.fts_query(query), [cid], 50)]
     rows = cat.chunk_rows(ids)
     return [rows[i].path for i in ids if i in rows]
-
-
-@pytest.fixture
-def cat(tmp_path):
-    c = Catalog(tmp_path / "catalog.sqlite3")
-    yield c
-    c.close()
 
 
 def test_word_forms_match_both_ways(cat):

@@ -19,13 +19,6 @@ def result(path: bytes, texts: list[str], vectors: list[np.ndarray]) -> FileResu
     return FileResult(path, 10, 1, "h-" + path.decode(errors="replace"), "document", chunks, np.stack(vectors))
 
 
-@pytest.fixture
-def cat(tmp_path):
-    c = Catalog(tmp_path / "catalog.sqlite3")
-    yield c
-    c.close()
-
-
 def test_schema_is_versioned_and_in_wal_mode(cat):
     assert cat.conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     assert cat.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from localsearch.core import atomic, errors, log
+from localsearch.core import atomic, errors
 from localsearch.core.errors import CatalogUnusable, CollectionNotFound, KnownError
 from localsearch.core.store import keywords, schema
 from localsearch.core.types import Chunk
