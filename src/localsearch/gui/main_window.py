@@ -542,8 +542,9 @@ class MainWindow(QMainWindow):
             return  # a newer query was typed meanwhile: drop this one
         if query is not None and result.hits and self.service.settings.reranker.strip():
             # Results now; the cross-encoder reorders them when it is done (its own worker: typing goes on).
-            self.reranks.run(lambda: self.service.rerank(query, result), lambda r: self._reordered(seq, r),
-                             lambda e: self._failed(seq, e))
+            # A rerank queued behind newer keystrokes is skipped, not run: the cross-encoder is the slow part.
+            self.reranks.run(lambda: self.service.rerank(query, result) if seq == self.search_seq else None,
+                             lambda r: self._reordered(seq, r), lambda e: self._failed(seq, e))
         self.model.set_hits(result.hits)
         photos = bool(result.hits) and all(h.kind == "photo" for h in result.hits)
         self.view.setViewMode(QListView.ViewMode.IconMode if photos else QListView.ViewMode.ListMode)
@@ -554,9 +555,9 @@ class MainWindow(QMainWindow):
         self._update_empty()
         self.search_done.emit(len(result.hits))
 
-    def _reordered(self, seq: int, result: SearchResult) -> None:
+    def _reordered(self, seq: int, result: SearchResult | None) -> None:
         """The reranker's order for the results on show (dropped if a newer search came meanwhile)."""
-        if seq != self.search_seq:
+        if seq != self.search_seq or result is None:
             return
         current = self.view.currentIndex()
         chosen = self.model.hits[current.row()].path if current.isValid() and current.row() < len(self.model.hits) \
