@@ -106,3 +106,26 @@ def test_words_fold_stem_and_join_like_the_index():
     assert words.stem("café") == words.stem("cafe")
     assert words.joined_compounds("birth-weight and 2024-0042, TCR/CD3") == ["birthweight", "TCRCD3"]
     assert not words.significant("T") and words.significant("cells")
+
+
+def test_the_writer_upgrades_an_older_index_with_progress(tmp_path, fast_settings, monkeypatch):
+    from localsearch.core import paths
+    from localsearch.core.embed.hashing import HashingEmbedder
+    from localsearch.core.search import Query
+    from localsearch.core.service import Service
+
+    home = paths.resolve(tmp_path / "home").ensure()
+    legacy_catalog(home.catalog, {f"/gone/{i}.txt": f"the boiler developed fault {i}" for i in range(12)})
+    with sqlite3.connect(home.catalog) as conn:  # its folder is unplugged: its files are kept, not re-read
+        conn.execute("INSERT INTO roots(collection_id, path) VALUES (1, '/gone')")
+    monkeypatch.setattr(keywords, "FILL_BATCH", 5)
+    service = Service(home, fast_settings, HashingEmbedder())
+    try:
+        seen = []
+        service.index("c", on_progress=lambda p: seen.append((p.phase, p.done, p.total)))
+        steps = [s for s in seen if s[0] == "upgrading keywords"]
+        assert len(steps) >= 2 and steps[-1][1] == steps[-1][2] == 12, steps
+        assert not keywords.filling(service.catalog.conn)
+        assert service.catalog.document_frequencies(["develop"]) == {"develop": 12}
+    finally:
+        service.close()

@@ -93,7 +93,7 @@ def _copy(conn: sqlite3.Connection, after: int, limit: int) -> int:
     return int(rows[-1][0])
 
 
-def fill_step(conn: sqlite3.Connection, batch: int = FILL_BATCH) -> bool:
+def fill_step(conn: sqlite3.Connection, batch: int | None = None) -> bool:
     """One bounded step of the fill, in its own transaction; True when the new index is complete (and
     has taken over). The caller holds the writer lock."""
     conn.execute("BEGIN IMMEDIATE")
@@ -102,7 +102,7 @@ def fill_step(conn: sqlite3.Connection, batch: int = FILL_BATCH) -> bool:
             conn.execute("COMMIT")
             return True
         after = int(conn.execute("SELECT next_id FROM keyword_fill").fetchone()[0])
-        last = _copy(conn, after, batch)
+        last = _copy(conn, after, batch or FILL_BATCH)
         if last < 0:
             conn.execute(f"DROP TABLE {OLD_TABLE}")
             conn.execute("DROP TABLE keyword_fill")
@@ -119,14 +119,14 @@ def fill_step(conn: sqlite3.Connection, batch: int = FILL_BATCH) -> bool:
 
 def fill(conn: sqlite3.Connection, stop: Callable[[], bool] = lambda: False,
          progress: Callable[[int, int], None] | None = None) -> bool:
-    """Steps until the new index is complete or `stop()`; True when complete."""
-    total = int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0]) if filling(conn) else 0
+    """Steps until the new index is complete or `stop()`; True when complete. progress(done, total) is
+    told in passage ids (a count would scan the table at every step)."""
+    total = int(conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]) if filling(conn) else 0
     while not stop():
         if fill_step(conn):
             return True
         if progress is not None:
-            done = conn.execute("SELECT count(*) FROM chunks WHERE id <= (SELECT next_id FROM keyword_fill)")
-            progress(int(done.fetchone()[0]), total)
+            progress(min(int(conn.execute("SELECT next_id FROM keyword_fill").fetchone()[0]), total), total)
     return False
 
 
