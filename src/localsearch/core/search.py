@@ -44,10 +44,8 @@ def fts_term(term: str) -> str:
     """One term quoted (so '2024-0042' is the phrase '2024 0042', and no FTS syntax leaks in); a compound of
     words also matches written as one word ("birth-weight" -> "birthweight", which the index holds too)."""
     quoted = '"' + term.replace('"', '""') + '"'
-    parts = re.split(r"[-/]", term)
-    if len(parts) > 1 and words.COMPOUND.fullmatch(term) and words.joinable(parts):
-        return f'({quoted} OR "{"".join(parts)}")'
-    return quoted
+    one = words.joined(term)
+    return f'({quoted} OR "{one}")' if one is not None else quoted
 
 
 def fts_query(query: str) -> str:
@@ -80,17 +78,37 @@ def weighted_rrf(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[
     neighbour the same vote as a close paraphrase; bench/fusion_eval.py shows what that costs.
     """
     fused: dict[int, float] = {}
-    pattern = term_pattern(terms)
-    for rank, (cid, _) in enumerate(keyword, start=1):
-        fused[cid] = fused.get(cid, 0.0) + coverage(texts.get(cid, ""), terms, pattern) / (k + rank)
-    for rank, (cid, cos) in enumerate(semantic, start=1):
-        fused[cid] = fused.get(cid, 0.0) + max(cos, 0.0) / (k + rank)
-    # Text-to-photo cosines of CLIP models sit in a narrow band (~0.15-0.35) unlike text-to-text
-    # ones, so a photo's vote is its cosine relative to the best photo of this query.
-    best = max((cos for _, cos in photos), default=0.0)
-    for rank, (cid, cos) in enumerate(photos, start=1):
-        fused[cid] = fused.get(cid, 0.0) + (max(cos, 0.0) / best if best > 0 else 0.0) / (k + rank)
+    for ranked, strength in _strengths(keyword, semantic, texts, term_pattern(terms), photos):
+        for rank, (cid, value) in enumerate(ranked, start=1):
+            fused[cid] = fused.get(cid, 0.0) + strength(cid, value) / (k + rank)
     return fused
+
+
+Strength = Callable[[int, float], float]
+
+
+def _strengths(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[int, float]], texts: dict[int, str],
+               matcher: "Matcher | None", photos: Sequence[tuple[int, float]],
+               by_coverage: bool = True) -> list[tuple[Sequence[tuple[int, float]], Strength]]:
+    """Each list with how strong one of its entries is: a keyword match by the query's words its passage
+    holds (by_coverage=False: all alike, BM25's order alone), a passage by its cosine. Text-to-photo
+    cosines of CLIP models sit in a narrow band (~0.15-0.35) unlike text-to-text ones, so a photo's
+    strength is its cosine relative to the best photo of this query."""
+    best_photo = max((cos for _, cos in photos), default=0.0)
+
+    def words_held(cid: int, _: float) -> float:
+        if not by_coverage:
+            return 1.0
+        return matcher.coverage(texts.get(cid, "")) if matcher is not None else 0.0
+
+    return [(keyword, words_held),
+            (semantic, lambda _, cos: max(cos, 0.0)),
+            (photos, lambda _, cos: max(cos, 0.0) / best_photo if best_photo > 0 else 0.0)]
+
+
+def file_key(row: ChunkRow) -> int | str:
+    """What makes passages one hit: their file, and copies of one file (same content) are one file."""
+    return row.hash or row.file_id
 
 
 def group_by_file(fused: dict[int, float], rows: dict[int, ChunkRow]) -> list[tuple[float, ChunkRow]]:
@@ -101,7 +119,7 @@ def group_by_file(fused: dict[int, float], rows: dict[int, ChunkRow]) -> list[tu
         row = rows.get(cid)
         if row is None:
             continue
-        key = row.hash or row.file_id
+        key = file_key(row)
         cur = best.get(key)
         if cur is None or (-score, row.path) < (-cur[0], cur[1].path):
             best[key] = (score, row)
@@ -134,7 +152,7 @@ class Matcher:
         self.terms = [t for t in dict.fromkeys(t.lower() for t in terms) if words.significant(t)]
         self.stems = {t: words.term_stems(t) for t in self.terms}
         self.compound = {t for t in self.terms if not t.isalnum()}  # "birth-weight", "tcr/cd3", "2024-0042"
-        self.joined = {t: words.stem(re.sub(r"[-/]", "", t)) for t in self.compound if re.search(r"\w[-/]\w", t)}
+        self.joined = {t: words.stem(one) for t in self.compound if (one := words.joined(t)) is not None}
         self.long = [t for t in self.terms if len(t) >= 4 and t not in self.compound]
         self.wanted = {s for st in self.stems.values() for s in st} | set(self.joined.values())
         heads = {w: words.fold(w) for t in self.terms for w in re.findall(r"\w+", t)}
@@ -209,35 +227,22 @@ def fuse_files(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[in
     paraphrase in its second) and still add up. The passage shown is the one with the most evidence
     of its own. Only `rows` (the passages the filters accept) take part; copies of one file are one.
     by_coverage=False: keyword votes by rank alone (BM25's own order, for a keywords-only list)."""
-    best_photo = max((cos for _, cos in photos), default=0.0)
-    strengths: list[tuple[Sequence[tuple[int, float]], Callable[[int, float], float]]] = [
-        (keyword, lambda cid, _: 1.0 if not by_coverage else
-         matcher.coverage(texts.get(cid, "")) if matcher is not None else 0.0),
-        (semantic, lambda _, cos: max(cos, 0.0)),
-        (photos, lambda _, cos: max(cos, 0.0) / best_photo if best_photo > 0 else 0.0),
-    ]
     score: dict[int | str, float] = {}
-    own: dict[int, float] = {}  # each passage's evidence of its own, to pick the one shown
-    for ranked, strength in strengths:
+    own: dict[int, float] = {}  # each passage's evidence of its own (weighted_rrf), to pick the one shown
+    for ranked, strength in _strengths(keyword, semantic, texts, matcher, photos, by_coverage):
         voted: set[int | str] = set()
         for rank, (cid, value) in enumerate(ranked, start=1):
             row = rows.get(cid)
             if row is None:
                 continue
-            key = row.hash or row.file_id
+            key = file_key(row)
             vote = strength(cid, value)
             own[cid] = own.get(cid, 0.0) + vote / (k + rank)
             if key not in voted:
                 voted.add(key)
                 score[key] = score.get(key, 0.0) + vote / (k + len(voted))
-    shown: dict[int | str, ChunkRow] = {}
-    for cid, value in own.items():
-        row = rows[cid]
-        key = row.hash or row.file_id
-        cur = shown.get(key)
-        if cur is None or (-value, row.path) < (-own[cur.id], cur.path):
-            shown[key] = row
-    return sorted(((score[key], shown[key]) for key in score), key=lambda t: (-t[0], t[1].path))
+    return sorted(((score[file_key(row)], row) for _, row in group_by_file(own, rows)),
+                  key=lambda t: (-t[0], t[1].path))
 
 
 def term_pattern(terms: Sequence[str], frequencies: dict[str, int] | None = None,

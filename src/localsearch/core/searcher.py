@@ -271,18 +271,18 @@ class Searcher:
         if gone:
             out.warnings.append(f"not searched while missing: {', '.join(gone)} (unplugged or moved? If it moved: "
                                 "localsearch collections move-root OLD NEW)")
-        stems = {t: words.term_stems(t) for t in terms}
-        frequencies = self.reader().document_frequencies(s for st in stems.values() for s in st)
+        frequencies = self.reader().document_frequencies(s for t in terms for s in words.term_stems(t))
         pattern = search.term_pattern(terms, frequencies, self.reader().max_chunk_id())
+
         def found(ranked: list[tuple[int, float]]) -> set[int | str]:  # files, as fuse_files groups them
-            return {rows[cid].hash or rows[cid].file_id for cid, _ in ranked if cid in rows}
+            return {search.file_key(rows[cid]) for cid, _ in ranked if cid in rows}
 
         by_meaning, by_look = found(semantic), found(photos)
         files = search.fuse_files(keyword, semantic, rows, texts, pattern, photos=photos,
                                   by_coverage=query.mode != "keywords")
         out.total = len(files)
-        out.hits = [search.to_hit(score, row, terms, pattern, by_meaning=(row.hash or row.file_id) in by_meaning,
-                                  by_look=(row.hash or row.file_id) in by_look)
+        out.hits = [search.to_hit(score, row, terms, pattern, by_meaning=search.file_key(row) in by_meaning,
+                                  by_look=search.file_key(row) in by_look)
                     for score, row in files[: query.k]]
         out.timings["fusion"] = time.perf_counter() - clock
         log.search.debug("%r: %d keyword, %d semantic candidates -> %d hits", query.text, len(keyword),
@@ -329,8 +329,8 @@ class Searcher:
             is_self = os.path.realpath(row.path) == itself
             if is_self and exclude_self:
                 continue
-            if is_self or (row.hash or fid) not in seen:  # copies are listed once, but always beside the photo asked about
-                seen.add(fid if is_self else (row.hash or fid))
+            if is_self or search.file_key(row) not in seen:  # copies listed once, but always beside the photo asked about
+                seen.add(fid if is_self else search.file_key(row))
                 hits.append(search.to_hit(score, row, [], why=[_look_alike(score)]))
         out.total, out.hits = len(hits), hits[:k]
         return out

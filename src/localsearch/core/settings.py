@@ -55,10 +55,10 @@ class Settings:
     max_passages_per_file: int = 5000
     """One huge file (a spreadsheet of a million cells) is indexed up to this many passages; status says so."""
     embed_budget_s: float = 300.0
+    """Embedding one file stops after this long (its first passages stay searchable); others go on."""
     reranker: str = ""
     """A cross-encoder that reorders the top 50 hits: a local sentence-transformers CrossEncoder folder
     (read offline) or a hub name (downloaded once). Empty: off (no cross-encoder ships with LocalSearch)."""
-    """Embedding one file stops after this long (its first passages stay searchable); others go on."""
 
     @property
     def max_file_bytes(self) -> int:

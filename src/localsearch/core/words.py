@@ -37,13 +37,20 @@ def joinable(parts: list[str]) -> bool:
     return all(any(c.isalpha() for c in p) for p in parts)
 
 
+def joined(compound: str) -> str | None:
+    """A compound of words written as one word ("birth-weight" -> "birthweight"); None for anything else
+    (one word, or an identifier such as 2024-0042). The index holds these beside the split form."""
+    parts = re.split(r"[-/]", compound)
+    return "".join(parts) if len(parts) > 1 and COMPOUND.fullmatch(compound) and joinable(parts) else None
+
+
 def joined_compounds(text: str) -> list[str]:
     """Each compound of the text written as one word ("birth-weight" -> "birthweight"), once."""
     out: dict[str, None] = {}
     for m in COMPOUND.finditer(text):
-        parts = re.split(r"[-/]", m.group())
-        if joinable(parts):
-            out.setdefault("".join(parts), None)
+        one = joined(m.group())
+        if one is not None:
+            out.setdefault(one, None)
     return list(out)
 
 
