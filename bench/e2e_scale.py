@@ -3,6 +3,9 @@ searched through the same Service as the app, with the real query encoder.
 
   bench/e2e_scale.py --chunks 1000000 --home DIR   (DIR is reused on later runs)
 
+Rounds alternate the keyword engine: the fast word index (tantivy, shipped) and FTS5 (what answers
+while that index is built or behind), same process, same queries.
+
 The vectors are synthetic (not MiniLM's), so the ranking is meaningless; the timing of every stage
 (embedding, FTS5 BM25 over N passages, IVF search, fusion, fetching rows, snippets) is real.
 """
@@ -26,6 +29,7 @@ from localsearch.core.search import Query  # noqa: E402
 from localsearch.core import searcher as searcher_module  # noqa: E402
 from localsearch.core.service import Service  # noqa: E402
 from localsearch.core.settings import Settings  # noqa: E402
+from localsearch.core.store import wordsync  # noqa: E402
 from localsearch.core.store.catalog import Catalog, FileResult  # noqa: E402
 from localsearch.core.store.vectors import VectorIndex  # noqa: E402
 from localsearch.core.types import Chunk  # noqa: E402
@@ -65,7 +69,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--chunks", type=int, default=1_000_000)
     ap.add_argument("--home", required=True)
-    ap.add_argument("--repeats", type=int, default=30)
+    ap.add_argument("--repeats", type=int, default=10, help="passes over the queries per round")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds per keyword engine, interleaved")
     ap.add_argument("--one-keyword-query", action="store_true",
                     help="BM25 as one query, not split into id ranges (for an A/B of the split)")
     args = ap.parse_args()
@@ -81,28 +86,48 @@ def main() -> None:
     t0 = time.perf_counter()
     state = vi.load_or_rebuild(cat, col)  # the indexer's path: builds IVF from the catalog once
     index_s = round(time.perf_counter() - t0, 1)
+    words_dir = paths.resolve(home).words
+    sync = wordsync.WordSync(words_dir, cat.conn)
+    t0 = time.perf_counter()
+    sync.build()
+    sync.close()
+    words_s = round(time.perf_counter() - t0, 1)
+    words_mb = round(sum(f.stat().st_size for f in words_dir.iterdir()) / 1e6, 1)
     cat.close()
     service = Service(paths.resolve(home), Settings())
     service.search(Query("warm up", k=10))
-    stages: dict[str, list[float]] = {"embed": [], "search": []}
-    for _ in range(args.repeats):
-        for q in QUERIES:
-            t0 = time.perf_counter()
-            service.embedder.embed_query(q)
-            stages["embed"].append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            service.search(Query(q, k=10))
-            stages["search"].append((time.perf_counter() - t0) * 1000)
-    service.close()
+    assert service.searcher.word_index() is not None, "the word index should be complete and current"
 
     def pct(v: list[float]) -> dict[str, float]:
         qs = statistics.quantiles(v, n=100)
         return {"p50": round(qs[49], 1), "p95": round(qs[94], 1), "p99": round(qs[98], 1)}
 
+    rounds = []
+    for r in range(args.rounds):
+        for engine in ("words", "fts5"):
+            if engine == "fts5":
+                service.searcher.word_index = lambda: None  # type: ignore[method-assign]
+            else:
+                service.searcher.__dict__.pop("word_index", None)
+            stages: dict[str, list[float]] = {"embed": [], "keyword": [], "search": []}
+            for _ in range(args.repeats):
+                for q in QUERIES:
+                    t0 = time.perf_counter()
+                    service.embedder.embed_query(q)
+                    stages["embed"].append((time.perf_counter() - t0) * 1000)
+                    t0 = time.perf_counter()
+                    result = service.search(Query(q, k=10))
+                    stages["search"].append((time.perf_counter() - t0) * 1000)
+                    stages["keyword"].append(result.timings["keyword"] * 1000)
+            rounds.append({"round": r + 1, "keywords": engine, "query_embed_ms": pct(stages["embed"]),
+                           "keyword_stage_ms": pct(stages["keyword"]), "search_end_to_end_ms": pct(stages["search"])})
+            print(json.dumps(rounds[-1]), flush=True)
+    service.close()
     print(json.dumps({"bench": "e2e_scale", "chunks": args.chunks, "catalog_fill_s": fill_s,
                       "vector_index": state, "vector_index_s": index_s, "kind": vi.kind, "nprobe": vi.nprobe,
+                      "word_index_build_s": words_s, "word_index_mb": words_mb,
                       "keyword_parts": 1 if args.one_keyword_query else searcher_module.KEYWORD_PARTS,
-                      "query_embed_ms": pct(stages["embed"]), "search_end_to_end_ms": pct(stages["search"])}))
+                      "rounds": rounds}))
 
 
 if __name__ == "__main__":

@@ -96,12 +96,18 @@ def ranked(doc_ids: list[str]) -> dict[str, float]:
     return {d: float(len(doc_ids) - i) for i, d in enumerate(doc_ids)}
 
 
-def product_runs(home: Path, queries: dict[str, str], names: dict[str, str]) -> tuple[dict[str, dict], list[float]]:
+def product_runs(home: Path, queries: dict[str, str], names: dict[str, str],
+                 fts5: bool = False) -> tuple[dict[str, dict], list[float], str]:
+    """The three modes through Service.search; fts5: keywords from FTS5 even where the fast word index
+    (shipped) is current, for an A/B on one index. Also says which keyword engine answered."""
     service = Service(paths.resolve(home), settings.load(paths.resolve(home).settings))
     runs: dict[str, dict[str, dict[str, float]]] = {}
     latencies: list[float] = []
+    if fts5:
+        service.searcher.word_index = lambda: None  # type: ignore[method-assign]
     try:
         service.search(Query("warm up", k=10))
+        engine = "words" if service.searcher.word_index() is not None else "fts5"
         for mode in ("hybrid", "keywords", "meaning"):
             run = {}
             for qid, text in queries.items():
@@ -114,7 +120,7 @@ def product_runs(home: Path, queries: dict[str, str], names: dict[str, str]) -> 
             runs[mode] = run
     finally:
         service.close()
-    return runs, latencies
+    return runs, latencies, engine
 
 
 def bm25_reference(corpus: dict[str, dict[str, str]], queries: dict[str, str]) -> dict[str, dict[str, float]]:
@@ -154,7 +160,7 @@ def dense_reference(corpus: dict[str, dict[str, str]], queries: dict[str, str],
     return {q: ranked([ids[i] for i in top[n]]) for n, q in enumerate(qids)}
 
 
-def run_collection(spec: str, tag: str, reuse: bool, references: bool) -> dict[str, object] | None:
+def run_collection(spec: str, tag: str, reuse: bool, references: bool, fts5: bool = False) -> dict[str, object] | None:
     folder = Path(spec) if os.sep in spec or Path(spec).is_dir() else ir_data.ensure(spec)
     if folder is None or not (folder / "corpus.jsonl").exists():
         print(f"{spec}: no BEIR data; skipped", file=sys.stderr)
@@ -171,7 +177,7 @@ def run_collection(spec: str, tag: str, reuse: bool, references: bool) -> dict[s
         subprocess.run([sys.executable, "-m", "localsearch", "--home", str(home), "index", str(work / "files" / name),
                         "-c", name, "--no-progress"], check=True, stdout=subprocess.DEVNULL)
         out["index_s"] = round(time.perf_counter() - started, 1)
-    runs, latencies = product_runs(home, queries, names)
+    runs, latencies, out["keyword_engine"] = product_runs(home, queries, names, fts5)
     for mode, run in runs.items():
         out[mode] = evaluate(qrels, run)
     latencies.sort()
@@ -189,9 +195,10 @@ def main() -> None:
     ap.add_argument("--tag", default="current", help="names the index home, so variants sit side by side")
     ap.add_argument("--reuse", action="store_true", help="query an existing home without indexing again")
     ap.add_argument("--no-references", action="store_true", help="skip the BM25 and dense references")
+    ap.add_argument("--fts5", action="store_true", help="keywords from FTS5, not the fast word index (A/B)")
     args = ap.parse_args()
     results = [r for spec in args.collections
-               if (r := run_collection(spec, args.tag, args.reuse, not args.no_references)) is not None]
+               if (r := run_collection(spec, args.tag, args.reuse, not args.no_references, args.fts5)) is not None]
     print(json.dumps(results, indent=1))
 
 

@@ -196,6 +196,7 @@ def test_split_keyword_search_returns_what_one_query_returns(service, tmp_path, 
     fts = search.fts_query("apple cherry grape")
     whole = service.catalog.keyword_search(fts, [cid], 1000, every_collection=True)
     monkeypatch.setattr(searcher_mod, "KEYWORD_SPLIT_AT", 0)
+    monkeypatch.setattr(service.searcher, "word_index", lambda: None)  # the FTS5 path (the word index is current)
     for depth in (1000, 25):
         for every in (True, False):
             split, seconds = service.searcher._keyword_search("apple cherry grape", [cid], depth, every)()

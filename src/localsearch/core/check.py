@@ -20,7 +20,7 @@ import faiss
 import numpy as np
 
 from localsearch.core import passages
-from localsearch.core.store import keywords
+from localsearch.core.store import changelog, keywords, wordindex
 from localsearch.core.store.catalog import Catalog, Collection
 from localsearch.core.store.vectors import VectorIndex
 
@@ -106,6 +106,26 @@ def keywords_answer(catalog: Catalog, samples: int = 3) -> bool:
     except sqlite3.DatabaseError:
         return False
     return True
+
+
+def word_index_verdict(catalog: Catalog, folder: Path) -> tuple[bool, str]:
+    """The fast keyword index, in words: (searches use it, what it is). Never a problem to repair: it is
+    derived, searches answer from FTS5 whenever it is not current, and the writer builds it again."""
+    words = wordindex.WordIndex(folder)
+    state = words.refresh()
+    identity, last = changelog.position(catalog.conn)
+    if state is None:
+        return False, ("fast keyword index: missing or unreadable; the next index run (or the window, or "
+                       "'localsearch watch') builds it again, and searches use FTS5 meanwhile")
+    if not state.complete:
+        return False, f"fast keyword index: being built (up to passage {state.built_to}); searches use FTS5 meanwhile"
+    if not state.current(identity, last):
+        return False, ("fast keyword index: behind the catalog; the next index run or the watcher brings it up "
+                       "to date, and searches use FTS5 meanwhile")
+    if not words.spot_check(catalog.conn, samples=SAMPLE):
+        return False, ("fast keyword index: does not match the catalog (spot check); the next index run builds it "
+                       "again, and searches use FTS5 meanwhile")
+    return True, f"fast keyword index: current, {words.passages()} passages, spot check ok"
 
 
 def _ids_of(index: faiss.Index) -> np.ndarray | None:
@@ -199,6 +219,8 @@ def run(catalog: Catalog, vectors: Path, model_id: str, embed: Callable[[list[st
     if not compare_versions:
         out.skipped.append("FTS5's full integrity check and index versions: another LocalSearch is writing "
                            "(run check again when it is idle or closed)")
+    usable, verdict = word_index_verdict(catalog, vectors.parent / "words")
+    (out.passed if usable else out.skipped).append(verdict)
     for col in catalog.collections():
         spaces = [("text", col.dim)] + ([("image", image_dim(catalog, col))] if col.image_model_id else [])
         for space, dim in spaces:

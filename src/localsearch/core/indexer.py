@@ -27,7 +27,7 @@ from localsearch.core.embed.image import ImageEmbedder, label_text
 from localsearch.core.errors import ExtractionError
 from localsearch.core.extract.limits import Limits
 from localsearch.core.settings import Settings
-from localsearch.core.store import keywords
+from localsearch.core.store import keywords, wordsync
 from localsearch.core.store.catalog import Catalog, Collection, FileResult, FileRow, display_path
 from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.types import Chunk, Extracted
@@ -139,6 +139,7 @@ class Indexer:
         self._pool: ProcessPool | None = None
         self._vindexes: dict[tuple[int, str], VectorIndex] = {}
         self._keywords_checked = False
+        self.words = wordsync.WordSync(catalog.path.parent / "words", catalog.conn)  # Paths.words
 
     def pool(self) -> ProcessPool:
         if self._pool is None or not self._pool.active:
@@ -154,12 +155,15 @@ class Indexer:
             self._pool = None
         self.save_dirty()
         self._vindexes.clear()
+        self.words.close()
 
     def save_dirty(self, due_only: bool = False) -> None:
         """Bring every index file up to the catalog: changed ones are written, unchanged ones that the
         catalog moved past (text read in photos leaves photo vectors alone) get their version noted,
         so readers load them instead of rebuilding. due_only: only once save_every_s has passed; an
-        index file is rewritten whole (1.5 GB at 1M vectors), too much for every small step."""
+        index file is rewritten whole (1.5 GB at 1M vectors), too much for every small step. The fast
+        keyword index is brought up to date every time (cheap when nothing changed)."""
+        self.sync_words()
         for vindex in self._vindexes.values():
             vindex.finish_rebuild()
         if due_only and time.monotonic() - self._last_save < self.save_every_s:
@@ -170,6 +174,25 @@ class Indexer:
             if vindex.dirty or (side is not None and side.version != col.vector_version):
                 vindex.touch_for(col)
         self._last_save = time.monotonic()
+
+    def sync_words(self) -> None:
+        """Apply the catalog's latest changes to the fast keyword index; a failure there (disk full, a
+        damaged file) never stops indexing: that index is dropped and built again, FTS5 serving meanwhile."""
+        try:
+            self.words.sync()
+        except (ValueError, OSError) as e:
+            log.index.warning("the fast keyword index could not be updated (%s); it will be built again", e)
+            self.words.discard()
+
+    def _build_words(self, name: str) -> None:
+        """Build the fast keyword index if it is missing (a new install, an upgrade, a damaged one), in
+        bounded commits that a stop resumes; searches use FTS5 until it is complete."""
+        try:
+            self.words.build(self.cancel.is_set,
+                             lambda done, total: self.on_progress(Progress(name, "upgrading keywords", done, total)))
+        except (ValueError, OSError) as e:
+            log.index.warning("the fast keyword index could not be built (%s); searches use FTS5", e)
+            self.words.discard()
 
     @property
     def rebuilding(self) -> bool:
@@ -199,6 +222,7 @@ class Indexer:
                 log.index.warning("the keyword index is damaged; rebuilding it from the passages")
                 repair.rebuild_keywords(self.catalog)
         self._upgrade_keywords(name)
+        self._build_words(name)
         col = self.catalog.ensure_collection(name)
         for root in add_roots:
             self.catalog.add_root(col.id, os.path.abspath(os.path.expanduser(root)))
@@ -291,6 +315,7 @@ class Indexer:
         if self.image_embedder is not None and col.image_model_id == self.image_embedder.model_id:
             self._vindex(col, "image")  # held, so that saving notes the catalog's new version on it too
         # Not saved here: the caller's save_dirty() does, on its cadence (the watcher steps often).
+        self.sync_words()
         report.cancelled = self.cancel.is_set()
         report.seconds = time.monotonic() - started
         progress.phase = "cancelled" if report.cancelled else "done"
@@ -400,6 +425,7 @@ class Indexer:
             if ivindex is not None:
                 ivindex.remove(gone)  # image ids are file ids; ids it does not hold are ignored
             report.removed = len(missing)
+            self.sync_words()
         for e in todo:
             prior = known.get(e.raw_path)
             if prior is not None and prior.status == "failed" and prior.size == e.size and prior.mtime_ns == e.mtime_ns:
@@ -543,6 +569,7 @@ class _Run:
             self.ivindex.add(result.added_image_ids, result.added_image_vectors)
         self.report.chunks += len(result.added_ids)
         self.progress.chunks += len(result.added_ids)
+        self.o.sync_words()
         self.pending, self.pending_chunks = [], 0
         self.last_flush = time.monotonic()
         if time.monotonic() - self.last_save > self.o.save_every_s:

@@ -31,6 +31,11 @@ class Paths:
         return self.data / "vectors"
 
     @property
+    def words(self) -> Path:
+        """The derived word index (store.wordindex): beside the catalog it mirrors."""
+        return self.data / "words"
+
+    @property
     def settings(self) -> Path:
         return self.config / "settings.json"
 

@@ -48,6 +48,16 @@ def fts_term(term: str) -> str:
     return f'({quoted} OR "{one}")' if one is not None else quoted
 
 
+def term_alternatives(query: str) -> list[list[str]]:
+    """The query's keyword terms, each with its other spelling: a compound of words also written as one
+    word ("birth-weight" -> "birthweight"); the word index stems and splits each as it indexes."""
+    out = []
+    for term in keyword_terms(query):
+        one = words.joined(term)
+        out.append([term, one] if one is not None else [term])
+    return out
+
+
 def fts_query(query: str) -> str:
     """The query's keyword terms ORed; the index's tokenizer stems each, so word forms match."""
     return " OR ".join(fts_term(t) for t in keyword_terms(query))
@@ -277,9 +287,12 @@ def explain(row: ChunkRow, spans: Sequence[tuple[int, int]], pattern: Matcher | 
     """Why a hit is shown, in words a person reads: the query words its passage holds, its file name,
     closeness in meaning, the page. The score says how much; this says what."""
     why: list[str] = []
-    words = list(dict.fromkeys(row.text[a:b].lower() for a, b in spans))
-    if words:
-        why.append("words: " + ", ".join(words[:5]) + (" …" if len(words) > 5 else ""))
+    forms: dict[str, str] = {}  # one form per word stem: "monthly" and "month" are one word of the query
+    for a, b in spans:
+        forms.setdefault(words.stem(row.text[a:b]), row.text[a:b].lower())
+    held = list(forms.values())
+    if held:
+        why.append("words: " + ", ".join(held[:5]) + (" …" if len(held) > 5 else ""))
     if pattern is not None and pattern.search(os.path.basename(row.path)):
         why.append("file name")
     if by_meaning:

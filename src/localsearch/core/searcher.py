@@ -20,6 +20,7 @@ from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
 from localsearch.core.settings import Settings
+from localsearch.core.store import changelog, wordindex
 from localsearch.core.store.catalog import Catalog, Collection
 from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.types import Hit
@@ -33,6 +34,8 @@ cores the whole search measured p95 24.7-30.9 ms split vs 27.3-40.1 ms as one qu
 interleaved, bench/README.md). Below it the split's fixed cost (each range re-reads the terms'
 document counts) outweighs it."""
 KEYWORD_PARTS = 2
+WORDS_RETRY_S = 10.0
+"""How often a fast keyword index that failed its check is looked at again (the writer rebuilds it)."""
 
 
 _latency = threading.local()
@@ -116,6 +119,11 @@ class Searcher:
         self._readers: "weakref.WeakSet[_Reader]" = weakref.WeakSet()
         self._readers_lock = threading.Lock()
         self._keywords_ok = False  # the keyword index passed its spot check since the last forget()
+        self._words = wordindex.WordIndex(engine.paths.words)
+        self._words_lock = threading.Lock()
+        self._words_checked: wordindex.State | None = None  # the state that passed the spot check
+        self._words_bad: wordindex.State | None = None  # the state that failed it
+        self._words_bad_at = 0.0
 
     def close(self) -> None:
         self._helper.shutdown(wait=True)
@@ -126,6 +134,8 @@ class Searcher:
     def forget(self, collection_id: int | None = None) -> None:
         """Drop loaded indexes (all, or one collection's): after a model change, an index run, a removal."""
         self._keywords_ok = False
+        self._words_checked = None  # opened and checked again at the next search
+        self._words.state = None
         with self._indexes_lock:
             if collection_id is None:
                 self._indexes.clear()
@@ -152,11 +162,50 @@ class Searcher:
                              "safe; the window and 'localsearch watch' also rebuild it when they start)")
         self._keywords_ok = True
 
+    def word_index(self) -> wordindex.WordIndex | None:
+        """The fast keyword index when it holds exactly what the catalog does (else FTS5 answers): it
+        is opened or reloaded when the catalog has moved past it, and spot-checked against the catalog
+        once per state before it is trusted."""
+        reader = self.reader()
+        identity, last = changelog.position(reader.conn)
+        state = self._words.state
+        if state is None or not state.current(identity, last):
+            with self._words_lock:
+                state = self._words.refresh()
+                if state is None or not state.current(identity, last):
+                    return None
+        if self._words_checked != state:
+            with self._words_lock:
+                if state == self._words_bad:
+                    if time.monotonic() - self._words_bad_at < WORDS_RETRY_S:
+                        return None
+                    state = self._words.refresh()  # has the writer built it again?
+                    if state is None or state == self._words_bad or not state.current(identity, last):
+                        self._words_bad_at = time.monotonic()
+                        return None
+                if not self._words.spot_check(reader.conn):
+                    log.search.warning("the fast keyword index does not match the catalog; searching the "
+                                       "catalog's own until the writer rebuilds it")
+                    self._words_bad, self._words_bad_at = state, time.monotonic()
+                    return None
+                self._words_checked = state
+        return self._words
+
     def _keyword_search(self, query: str, ids: list[int], depth: int,
                         every: bool) -> Callable[[], tuple[list[tuple[int, float]], float]]:
         """Starts the BM25 search beside the query embedding (both release the GIL); call the result
-        to wait for it and get (hits, seconds the slowest part took). A big catalog is searched as
-        KEYWORD_PARTS ranges of chunk ids at once."""
+        to wait for it and get (hits, seconds the slowest part took). From the fast keyword index when
+        it is current; else from FTS5, a big catalog as KEYWORD_PARTS ranges of chunk ids at once."""
+        fast = self.word_index()
+        if fast is not None:
+            alternatives = search.term_alternatives(query)
+
+            def fast_one() -> tuple[list[tuple[int, float]], float]:
+                started = time.perf_counter()
+                return fast.search(alternatives, None if every else ids, depth), time.perf_counter() - started
+
+            future = self._helper.submit(fast_one)
+            return future.result
         fts = search.fts_query(query)
         top = self.reader().max_chunk_id()
         parts = KEYWORD_PARTS if top >= KEYWORD_SPLIT_AT and (os.cpu_count() or 1) > 1 else 1
@@ -271,8 +320,13 @@ class Searcher:
         if gone:
             out.warnings.append(f"not searched while missing: {', '.join(gone)} (unplugged or moved? If it moved: "
                                 "localsearch collections move-root OLD NEW)")
-        frequencies = self.reader().document_frequencies(s for t in terms for s in words.term_stems(t))
-        pattern = search.term_pattern(terms, frequencies, self.reader().max_chunk_id())
+        stems = [s for t in terms for s in words.term_stems(t)]
+        fast = self.word_index()
+        if fast is not None:
+            frequencies, passages = fast.document_frequencies(stems), fast.passages()
+        else:
+            frequencies, passages = self.reader().document_frequencies(stems), self.reader().max_chunk_id()
+        pattern = search.term_pattern(terms, frequencies, passages)
 
         def found(ranked: list[tuple[int, float]]) -> set[int | str]:  # files, as fuse_files groups them
             return {search.file_key(rows[cid]) for cid, _ in ranked if cid in rows}

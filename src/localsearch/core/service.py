@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localsearch.core import access, folders, search
+from localsearch.core import access, folders, log, search
 from localsearch.core.search import Query
 from localsearch.core.embed import factory
 from localsearch.core.embed.base import Embedder
@@ -161,8 +161,22 @@ class Service:
         lock.acquire(None, on_wait)
         try:
             yield
+            self._sync_words()
         finally:
             lock.release()
+
+    def _sync_words(self) -> None:
+        """Bring the fast keyword index up to a change made outside an index run (a folder removed or
+        moved), so searches do not fall back to FTS5 until the next run. Under the writer lock."""
+        from localsearch.core.store.wordsync import WordSync
+
+        words = WordSync(self.paths.words, self.catalog.conn)
+        try:
+            words.sync()
+        except (ValueError, OSError) as e:  # the next index run rebuilds it; searches use FTS5 meanwhile
+            log.index.warning("the fast keyword index could not be updated (%s)", e)
+        finally:
+            words.close()
 
     def remove_folder(self, collection: str, folder: str, on_wait: Callable[[str], None] | None = None) -> int:
         """Stop searching one folder of a collection (its files are not touched); files dropped."""

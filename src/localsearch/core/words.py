@@ -1,9 +1,11 @@
-"""Words as the keyword index sees them: case and accents folded, Porter-stemmed, compounds joined.
+"""Words as the keyword index sees them: case and accents folded, stemmed, compounds joined.
 
-The keyword index (FTS5, `porter unicode61 remove_diacritics 2`) matches word forms: "lineages"
-finds "lineage", "requires" finds "required". Coverage, highlighting and "why it matched" must
-see the same words, or a passage the index found for "develop" would show no highlighted word and
-get no coverage for "develops". PyStemmer's "porter" is the original Porter algorithm, as is FTS5's.
+The keyword indexes match word forms: "lineages" finds "lineage", "requires" finds "required".
+Coverage, highlighting and "why it matched" must see the same words, or a passage the index found
+for "develop" would show no highlighted word and get no coverage for "develops". The stemmer is
+Snowball English (Porter2), as in the fast word index (store.wordindex) that answers searches; the
+FTS5 table that answers while that index is built uses FTS5's own `porter` (the original Porter
+algorithm), which differs on a few words ("skies": "ski" there, "sky" here).
 """
 
 import re
@@ -12,7 +14,7 @@ from functools import lru_cache
 
 import Stemmer
 
-_STEMMER = Stemmer.Stemmer("porter")
+_STEMMER = Stemmer.Stemmer("english")
 _WORD = re.compile(r"\w+", re.UNICODE)
 COMPOUND = re.compile(r"\w+(?:[-/]\w+){1,3}", re.UNICODE)
 """Hyphen and slash compounds ("birth-weight", "TCR/CD3"): indexed split, as FTS5 does, and joined."""
@@ -28,7 +30,7 @@ def fold(word: str) -> str:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The index's form of one word: folded, then Porter-stemmed."""
+    """The index's form of one word: folded, then stemmed."""
     return str(_STEMMER.stemWord(fold(word)))
 
 

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 
 from localsearch.core import log
 from localsearch.core.errors import CatalogUnusable
-from localsearch.core.store import keywords
+from localsearch.core.store import changelog, keywords
 
 FTS_TABLE = "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, name, tokenize = 'unicode61 remove_diacritics 2')"
 """The keyword index of schemas 1-4 (exact word forms); schema 5 replaces it (see keywords)."""
@@ -97,6 +97,9 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # catalog's old index serves until the writer has filled the new one. Files record the title
     # their passages were embedded with (passages.embedding_text); NULL for those embedded without.
     _v5,
+    # 6: a log of what keyword searches see changing, for the derived word index (see changelog); an
+    # existing catalog's word index is built whole by the next writer, FTS5 serving meanwhile.
+    changelog.CREATE,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
