@@ -1,6 +1,6 @@
 """Ranking quality on public IR collections in BEIR format, through the real product.
 
-    python bench/ir_eval.py [COLLECTION ...] [--tag T] [--reuse] [--no-references]
+    python bench/ir_eval.py [COLLECTION ...] [--tag T] [--reuse] [--no-references] [--fts5]
 
 COLLECTION: a name from bench/ir_data.py (cranfield, cisi; fetched and cached on first use) or the
 path of any BEIR-format folder (corpus.jsonl, queries.jsonl, qrels/test.tsv). Absent data is

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -12,6 +13,8 @@ from pathlib import Path
 import faiss
 import pytest
 
+from localsearch.core import search
+from localsearch.core.store import changelog, wordindex
 from tests import docgen
 
 
@@ -130,6 +133,17 @@ def test_sigkill_mid_run_then_rerun_leaves_catalog_and_index_in_agreement(tmp_pa
     assert set(faiss.vector_to_array(index.id_map).tolist()) == ids
     hits = json.loads(run_cli(home, "search", "item 2999", "--json", "-k", "1").stdout)
     assert hits[0]["path"].endswith("doc02999.txt")
+    words = wordindex.WordIndex(home / "data" / "words")  # the fast keyword index, killed mid-sync too
+    state = words.refresh()
+    db = sqlite3.connect(home / "data" / "catalog.sqlite3")
+    try:
+        assert state is not None and state.current(*changelog.position(db))
+        assert words.passages() == n and words.spot_check(db, samples=20)
+        found = words.search(search.term_alternatives("17"), None, n)  # every passage holding the word "17"
+        assert sorted(cid for cid, _ in found) == sorted(
+            cid for cid, text in db.execute("SELECT id, text FROM chunks") if "17" in re.findall(r"\w+", text))
+    finally:
+        db.close()
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")

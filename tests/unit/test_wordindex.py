@@ -28,6 +28,7 @@ def built(cat: Catalog, folder: Path) -> wordindex.WordIndex:
     sync = wordsync.WordSync(folder, cat.conn)
     assert sync.build()
     sync.close()
+    assert cat.conn.execute("SELECT count(*) FROM keyword_changes").fetchone()[0] == 0, "what it holds is forgotten"
     index = wordindex.WordIndex(folder)
     assert index.refresh() is not None
     return index
@@ -114,6 +115,7 @@ def test_a_stopped_build_resumes_without_duplicates(docs: Catalog, tmp_path: Pat
     assert state is not None and state.current(*changelog.position(docs.conn)) and state.build == sync.state.build
     assert index.passages() == 5
     assert found(docs, index, "build") == ["/home/alice/Documents/late.txt"]
+    assert docs.conn.execute("SELECT count(*) FROM keyword_changes").fetchone()[0] == 0, "the log is emptied"
 
 
 def test_another_catalogs_index_is_rebuilt(docs: Catalog, tmp_path: Path) -> None:
@@ -218,3 +220,19 @@ def test_check_says_how_the_word_index_stands(service, tmp_path: Path) -> None:
     result = service.check(sample=False)
     assert result.healthy, "derived, rebuilt by the writer: not a problem to repair"
     assert any(p.startswith("fast keyword index: missing") for p in result.skipped), result.skipped
+
+
+def test_a_search_that_fails_in_the_word_index_is_answered_by_fts5(service, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The ferry leaves at noon.")
+    service.index("notes", [str(folder)])
+    assert service.searcher.word_index() is not None
+
+    def broken(*args: object) -> list[tuple[int, float]]:
+        raise ValueError("Failed to open file for read")  # what tantivy says of a segment damaged meanwhile
+
+    monkeypatch.setattr(wordindex.WordIndex, "search", broken)
+    assert [h.path for h in service.search(Query("ferry", k=5, mode="keywords")).hits] == [str(folder / "a.txt")]
+    assert service.searcher.word_index() is None, "not used again until the writer has rebuilt it"

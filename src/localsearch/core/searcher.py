@@ -165,24 +165,25 @@ class Searcher:
     def word_index(self) -> wordindex.WordIndex | None:
         """The fast keyword index when it holds exactly what the catalog does (else FTS5 answers): it
         is opened or reloaded when the catalog has moved past it, and spot-checked against the catalog
-        once per state before it is trusted."""
+        once per state before it is trusted. One that failed (its check, or a search) is looked at
+        again every WORDS_RETRY_S, for the writer to have built it again."""
         reader = self.reader()
         identity, last = changelog.position(reader.conn)
         state = self._words.state
-        if state is None or not state.current(identity, last):
-            with self._words_lock:
-                state = self._words.refresh()
-                if state is None or not state.current(identity, last):
+        trusted = state is not None and state == self._words_checked and state != self._words_bad
+        if trusted and state is not None and state.current(identity, last):
+            return self._words  # the common case: nothing to do
+        with self._words_lock:
+            if state is not None and state == self._words_bad:
+                if time.monotonic() - self._words_bad_at < WORDS_RETRY_S:
                     return None
-        if self._words_checked != state:
-            with self._words_lock:
-                if state == self._words_bad:
-                    if time.monotonic() - self._words_bad_at < WORDS_RETRY_S:
-                        return None
-                    state = self._words.refresh()  # has the writer built it again?
-                    if state is None or state == self._words_bad or not state.current(identity, last):
-                        self._words_bad_at = time.monotonic()
-                        return None
+                self._words_bad_at = time.monotonic()
+                state = None
+            if state is None or not state.current(identity, last):
+                state = self._words.refresh()
+            if state is None or state == self._words_bad or not state.current(identity, last):
+                return None
+            if state != self._words_checked:
                 if not self._words.spot_check(reader.conn):
                     log.search.warning("the fast keyword index does not match the catalog; searching the "
                                        "catalog's own until the writer rebuilds it")
@@ -199,13 +200,26 @@ class Searcher:
         fast = self.word_index()
         if fast is not None:
             alternatives = search.term_alternatives(query)
+            state = fast.state
 
             def fast_one() -> tuple[list[tuple[int, float]], float]:
                 started = time.perf_counter()
                 return fast.search(alternatives, None if every else ids, depth), time.perf_counter() - started
 
             future = self._helper.submit(fast_one)
-            return future.result
+
+            def fast_wait() -> tuple[list[tuple[int, float]], float]:
+                try:
+                    return future.result()
+                except (ValueError, OSError) as e:  # damage found only now: this and later searches use FTS5
+                    log.search.warning("the fast keyword index failed (%s); searching the catalog's own", e)
+                    self._words_bad, self._words_bad_at = state, time.monotonic()
+                    return self._fts5_search(query, ids, depth, every)()
+            return fast_wait
+        return self._fts5_search(query, ids, depth, every)
+
+    def _fts5_search(self, query: str, ids: list[int], depth: int,
+                     every: bool) -> Callable[[], tuple[list[tuple[int, float]], float]]:
         fts = search.fts_query(query)
         top = self.reader().max_chunk_id()
         parts = KEYWORD_PARTS if top >= KEYWORD_SPLIT_AT and (os.cpu_count() or 1) > 1 else 1

@@ -186,12 +186,11 @@ class WordIndex:
     def tokens(self, text: str) -> list[str]:
         return [str(t) for t in self._analyzer.analyze(text)]
 
-    def query(self, terms: list[list[str]], collection_ids: list[int] | None) -> Any:
+    def query(self, schema: Any, terms: list[list[str]], collection_ids: list[int] | None) -> Any:
         """Each term (a compound as a phrase, or written as one word) in the text or, half-weighted, the
         file name; any term may match (OR), BM25 ranks. A term is its alternatives: ["birth-weight",
         "birthweight"]."""
         q = tantivy.Query
-        schema = self._index.schema
         alternatives = []
         for term in terms:
             for field, boost in (("body", 1.0), ("name", BOOST_NAME)):
@@ -213,9 +212,11 @@ class WordIndex:
 
     def search(self, terms: list[list[str]], collection_ids: list[int] | None, limit: int) -> list[tuple[int, float]]:
         """Top `limit` passages as (chunk id, -BM25): lower is better, as FTS5's bm25() reports."""
-        searcher = self._searcher
-        query = self.query(terms, collection_ids)
-        if query is None or searcher is None:
+        index, searcher = self._index, self._searcher  # one state throughout, whatever refresh() does meanwhile
+        if index is None or searcher is None:
+            raise ValueError("the fast keyword index was closed")
+        query = self.query(index.schema, terms, collection_ids)
+        if query is None:
             return []
         hits = searcher.search(query, limit, count=False).hits
         ids = searcher.fast_field_values("id", [address for _, address in hits])

@@ -112,7 +112,7 @@ class WordSync:
                 self._writer.add_document(wordindex.document(row))
             applied = found[-1][0]
             self._commit(dataclasses.replace(state, seq=applied))
-        if applied != state.seq:
+        if self.conn.execute("SELECT 1 FROM keyword_changes WHERE seq <= ? LIMIT 1", (applied,)).fetchone():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 changelog.forget(self.conn, applied)
