@@ -410,3 +410,24 @@ def test_open_never_fails_silently(qtbot, make_window, docs):
     with qtbot.waitSignal(window.message_shown) as shown:
         window.open_hit()
     assert shown.args[0] == "Couldn't open “garden.txt”: it was moved or deleted since it was indexed."
+
+
+def test_first_page_shows_at_once_and_the_rest_of_the_list_follows_below_it(qtbot, make_window, tmp_path):
+    from localsearch.gui import main_window
+
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(main_window.FIRST_PAGE + 7):
+        (root / f"note{i:02}.txt").write_text(f"Harbour note {i}: the ferry timetable for pier {i}.")
+    window = make_window()
+    window.service.index("many", [str(root)])
+    pages: list[list[str]] = []
+    window.first_results.connect(lambda n: pages.append([h.path for h in window.model.hits]))
+    with qtbot.waitSignal(window.search_done, timeout=30000) as done:
+        qtbot.keyClicks(window.search, "harbour ferry")
+    assert len(pages) == 1 and len(pages[0]) == main_window.FIRST_PAGE, "the first page came first"
+    assert done.args == [main_window.FIRST_PAGE + 7]
+    listed = [h.path for h in window.model.hits]
+    assert listed[: main_window.FIRST_PAGE] == pages[0], "what was on screen stayed where it was"
+    assert len(set(listed)) == len(listed) == main_window.FIRST_PAGE + 7
+    assert window.count_label.text() == f"{main_window.FIRST_PAGE + 7} results"

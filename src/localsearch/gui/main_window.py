@@ -7,6 +7,7 @@ on the watcher's thread, reporting back through signals.
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, QUrl, Signal
@@ -91,9 +92,21 @@ def plain_message(error: BaseException) -> str:
     return f"Indexing stopped because of an unexpected error ({type(error).__name__}). Details are in the log."
 
 
-class MainWindow(QMainWindow):
-    """Signals: search_done(int hits), collections_changed(), message_shown(str)."""
+LIST_LENGTH = 200
+"""Hits a search lists (the count says when there are more)."""
+FIRST_PAGE = 40
+"""Hits searched first, more than a screen holds: shown as soon as they are ready, and the rest of the
+list follows from a second search (200 snippets cost ~30 ms at 100,000 passages, 40 cost ~7 ms)."""
+TYPING_PAUSE_MS = 60
+"""The pause in typing that starts a search: a search costs ~7 ms, so searching mid-word is cheap,
+and stale results are never shown."""
 
+
+class MainWindow(QMainWindow):
+    """Signals: first_results(int hits) when a search's first page is on screen, search_done(int hits)
+    when its list is complete, collections_changed(), message_shown(str)."""
+
+    first_results = Signal(int)
     search_done = Signal(int)
     reranked = Signal(int)
     collections_changed = Signal()
@@ -172,7 +185,7 @@ class MainWindow(QMainWindow):
         self.modified.currentIndexChanged.connect(lambda *_: self.schedule_search())
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
-        self.debounce.setInterval(180)
+        self.debounce.setInterval(TYPING_PAUSE_MS)
         self.debounce.timeout.connect(self.run_search)
 
         self.banner = QLabel()
@@ -496,7 +509,7 @@ class MainWindow(QMainWindow):
         name = self.selected_collection()
         within, older_than = MODIFIED[self.modified.currentText()]
         now = time.time()
-        return Query(self.search.text().strip(), k=200, collections=[name] if name else None,
+        return Query(self.search.text().strip(), k=LIST_LENGTH, collections=[name] if name else None,
                      kind=KINDS[self.kind.currentText()], file_type=TYPES[self.file_type.currentText()],
                      modified_after=now - within if within else None,
                      modified_before=now - older_than if older_than else None)
@@ -513,7 +526,8 @@ class MainWindow(QMainWindow):
             self.search_done.emit(0)
             return
 
-        self.searches.run(lambda: self.service.search(query), lambda r: self._show(seq, r, query),
+        first = replace(query, k=FIRST_PAGE)
+        self.searches.run(lambda: self.service.search(first), lambda r: self._show(seq, r, query),
                           lambda e: self._failed(seq, e))
 
     def find_similar(self, image_path: str, announce: bool = True) -> None:
@@ -553,7 +567,24 @@ class MainWindow(QMainWindow):
             self.show_message(" ".join(result.warnings), error=False)
         self.count_label.setText(result_count(len(result.hits), result.total))
         self._update_empty()
+        self.first_results.emit(len(result.hits))
+        if query is not None and query.k > FIRST_PAGE and len(result.hits) >= FIRST_PAGE:  # a full page: more may follow
+            # The rest of the list, unless the user has typed on meanwhile (then it is not run at all).
+            self.searches.run(lambda: self.service.search(query) if seq == self.search_seq else None,
+                              lambda r: self._show_rest(seq, r), lambda e: self._failed(seq, e))
+            return
         self.search_done.emit(len(result.hits))
+
+    def _show_rest(self, seq: int, result: SearchResult | None) -> None:
+        """The list beyond its first page, added below what is on screen (which stays as it is)."""
+        if seq != self.search_seq or result is None:
+            return
+        shown = {h.path for h in self.model.hits}
+        self.model.append_hits([h for h in result.hits if h.path not in shown])
+        photos = all(h.kind == "photo" for h in self.model.hits)
+        self.view.setViewMode(QListView.ViewMode.IconMode if photos else QListView.ViewMode.ListMode)
+        self.count_label.setText(result_count(len(self.model.hits), result.total))
+        self.search_done.emit(len(self.model.hits))
 
     def _reordered(self, seq: int, result: SearchResult | None) -> None:
         """The reranker's order for the results on show (dropped if a newer search came meanwhile)."""
@@ -562,9 +593,10 @@ class MainWindow(QMainWindow):
         current = self.view.currentIndex()
         chosen = self.model.hits[current.row()].path if current.isValid() and current.row() < len(self.model.hits) \
             else None
-        self.model.set_hits(result.hits)
+        reordered = {h.path for h in result.hits}  # the first page; the rest of the list stays below it
+        self.model.set_hits(result.hits + [h for h in self.model.hits if h.path not in reordered])
         if chosen is not None:
-            row = next((i for i, h in enumerate(result.hits) if h.path == chosen), None)
+            row = next((i for i, h in enumerate(self.model.hits) if h.path == chosen), None)
             if row is not None:
                 self.view.setCurrentIndex(self.model.index(row))
         self.reranked.emit(len(result.hits))

@@ -43,6 +43,14 @@ class ResultsModel(QAbstractListModel):
         self.hits = hits
         self.endResetModel()
 
+    def append_hits(self, hits: list[Hit]) -> None:
+        """More rows below the ones shown (selection and scroll position stay)."""
+        if not hits:
+            return
+        self.beginInsertRows(QModelIndex(), len(self.hits), len(self.hits) + len(hits) - 1)
+        self.hits = self.hits + hits
+        self.endInsertRows()
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 (Qt API)
         return 0 if parent.isValid() else len(self.hits)
 
