@@ -63,6 +63,7 @@ def test_reranks_behind_newer_keystrokes_are_skipped(qtbot, tmp_path, monkeypatc
         for text in ("monthly", "monthly rent"):
             with qtbot.waitSignal(window.search_done, timeout=60000):
                 window.search.setText(text)
+                window.debounce.stop()  # searched now, not again when the typing pause ends
                 window.run_search()
         with qtbot.waitSignal(window.reranked, timeout=60000):
             gate.set()

@@ -253,3 +253,31 @@ def ivf_ids(path: Path) -> set[int]:
     ivf = faiss.extract_index_ivf(index)
     return {int(i) for lst in range(ivf.nlist) if (n := ivf.invlists.list_size(lst))
             for i in faiss.rev_swig_ptr(ivf.invlists.get_ids(lst), n)}
+
+
+def test_idle_it_publishes_nothing_and_counts_at_most_four_times_a_second(service, tmp_path):
+    """Each publish rebuilds the window's sidebar and writes the state file: idle, there must be none."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "first.txt").write_text("a note about herons")
+    service.index("docs", [str(root)])
+    published: list[tuple[float, list[tuple[str, int]]]] = []
+    w = service.watcher(["docs"], on_state=lambda states: published.append(
+        (time.monotonic(), [(s.mode, s.pending) for s in states]))).start()
+    try:
+        assert w.wait_idle(30)
+        eventually(lambda: bool(published) and published[-1][1][0][0] == "watching", timeout=30)
+        before, stamp = len(published), service.watch_state_file.stat().st_mtime_ns
+        time.sleep(2.0)  # an observation window: nothing may happen in it
+        assert len(published) == before, "idle, nothing is published"
+        assert service.watch_state_file.stat().st_mtime_ns == stamp, "idle, the state file is not rewritten"
+        for i in range(60):
+            (root / f"burst{i}.txt").write_text(f"burst note {i} about egrets")
+        eventually(lambda: len(service.search(Query("egrets", k=100)).hits) == 60, timeout=60)
+        assert w.wait_idle(30)
+        burst = published[before:]
+        assert burst, "the burst was told"
+        same_mode = [b[0] - a[0] for a, b in zip(burst, burst[1:]) if [m for m, _ in a[1]] == [m for m, _ in b[1]]]
+        assert all(gap >= watcher_mod.PUBLISH_EVERY_S * 0.9 for gap in same_mode), same_mode
+    finally:
+        w.stop()

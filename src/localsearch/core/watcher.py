@@ -107,6 +107,10 @@ class WatchState:
     offline: list[str] = field(default_factory=list)  # its folders that are missing now (kept, not served)
 
 
+PUBLISH_EVERY_S = 0.25
+"""At most four publishes a second for counts alone (a new mode is told at once)."""
+
+
 def _watch_limit_hit(e: OSError) -> bool:
     return e.errno in (errno.ENOSPC, errno.EMFILE, errno.ENFILE)
 
@@ -148,6 +152,10 @@ class Watcher:
         self._held: dict[str, set[bytes]] = {}
         self._requested: set[str] = set()
         self._running: str | None = None
+        self._publish_lock = threading.Lock()
+        self._published: list[dict[str, Any]] | None = None
+        self._published_modes: list[tuple[str, str, bool, list[str]]] = []
+        self._published_at = 0.0
 
     # --- observers ----------------------------------------------------------------------------
 
@@ -289,13 +297,27 @@ class Watcher:
             time.sleep(0.02)
         return False
 
-    def _publish(self) -> None:
+    def _publish(self, force: bool = False) -> None:
+        """Tell the window (on_state) and other processes (the state file) how each collection stands,
+        only when that changed: a new mode at once, new counts (files pending, last change seen) at
+        most every PUBLISH_EVERY_S. Idle, nothing is published (each publish rebuilds the window's
+        sidebar and writes a file). force: the thread is about to block or stop."""
         for name, state in self.states.items():
             state.last_change = self.queue.last_event or state.last_change
         states = list(self.states.values())
+        snapshot = [asdict(s) for s in states]
+        modes = [(s.mode, s.detail, s.reorganising, s.offline) for s in states]
+        with self._publish_lock:
+            if not force and snapshot == self._published:
+                return
+            if not force and modes == self._published_modes and \
+                    time.monotonic() - self._published_at < PUBLISH_EVERY_S:
+                return  # only counts moved, and recently told: the loop's next turn tells them
+            self._published, self._published_modes = snapshot, modes
+            self._published_at = time.monotonic()
         self.on_state(states)
         if self.state_file is not None:
-            data = {"pid": os.getpid(), "time": time.time(), "collections": [asdict(s) for s in states]}
+            data = {"pid": os.getpid(), "time": time.time(), "collections": snapshot}
             try:
                 atomic.write_text(self.state_file, json.dumps(data))
             except OSError as e:
