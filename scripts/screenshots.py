@@ -68,7 +68,7 @@ def main(out: Path) -> None:
         (widget or window).grab().save(str(out / name))
         print(out / name)
 
-    pump(lambda: window.isVisible())
+    pump(lambda: window.isVisible() and window.sidebar.ready)  # the collections are read off the GUI thread
     shot("1-empty-start.png")
     window.add_folder(str(demo))
     window.add_folder(str(photos))

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListView,
-                               QListWidget, QListWidgetItem, QMainWindow, QMenu, QMessageBox, QProgressBar,
+                               QMainWindow, QMenu, QMessageBox, QProgressBar,
                                QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from localsearch.core import extract, log
@@ -23,48 +23,21 @@ from localsearch.core.search import Query
 from localsearch.core.searcher import SearchResult
 from localsearch.core.service import Service
 from localsearch.core.settings import save as save_settings
-from localsearch.core.store.catalog import Catalog
 from localsearch.core.watcher import Watcher, WatchState
 from localsearch.gui.api_host import ApiHost
 from localsearch.gui.bridge import WatchBridge
 from localsearch.gui.dialogs import FailuresDialog, SettingsDialog
 from localsearch.gui.results import HitRole, ResultDelegate, ResultsModel
+from localsearch.gui.sidebar import CollectionSidebar, state_text  # noqa: F401 (state_text: re-exported)
 from localsearch.gui.tasks import TaskRunner
 from localsearch.gui.thumbnails import ThumbnailLoader
 
-ALL = "All collections"
 KINDS = {"Documents and photos": None, "Documents": "document", "Photos": "photo"}
 TYPES = {"Any type": None, "PDF": "pdf", "Word and RTF": "word", "Slides": "slides", "Spreadsheets": "spreadsheet",
          "Ebooks": "ebook", "Web pages": "web", "Text and notes": "text", "Source code": "code", "Images": "image"}
 DAY = 86400.0
 MODIFIED = {"Any time": (None, None), "Past day": (DAY, None), "Past week": (7 * DAY, None),
             "Past month": (31 * DAY, None), "Past year": (365 * DAY, None), "Older than a year": (None, 365 * DAY)}
-
-
-def state_text(state: WatchState | None, progress: Progress | None, failed: int) -> str:
-    """What the sidebar says about a collection, in plain words."""
-    if progress is not None and progress.phase == "indexing" and progress.done < progress.total:
-        text = f"catching up ({progress.total - progress.done} left)"
-    elif progress is not None and progress.phase == "upgrading keywords" and progress.done < progress.total:
-        text = f"upgrading the keyword index ({progress.done} of {progress.total} passages)"
-    elif progress is not None and progress.phase == "reading text" and state is None:
-        text = f"reading text in photos and scans ({progress.total - progress.done} left)"
-    elif state is not None and state.text_left and state.mode in ("watching", "polling"):
-        text = f"reading text in photos and scans ({state.text_left} left)"
-    elif state is not None and state.reorganising and state.mode in ("watching", "polling"):
-        text = "reorganising the search index"
-    elif state is None:
-        text = "starting"
-    else:
-        text = {"offline": "offline (index kept)", "catching up": "catching up",
-                "waiting": "waiting for another indexer"}.get(state.mode, state.mode)
-        if state.pending and state.mode in ("watching", "polling", "paused"):
-            text += f" · {state.pending} pending"
-        if state.offline and state.mode != "offline":
-            text += f" · {len(state.offline)} folder{'s' if len(state.offline) > 1 else ''} offline"
-    if failed:
-        text += f" · {failed} failed"
-    return text
 
 
 def result_count(shown: int, total: int) -> str:
@@ -115,7 +88,6 @@ class MainWindow(QMainWindow):
     def __init__(self, service: Service, watch: bool = True) -> None:
         super().__init__()
         self.service = service
-        self.ui_catalog = Catalog(service.paths.catalog)  # the GUI thread's own read connection
         self.watch_enabled = watch
         self.watcher: Watcher | None = None
         self.bridge = WatchBridge(self)
@@ -130,7 +102,8 @@ class MainWindow(QMainWindow):
         self.search_seq = 0
         self.similar_to: str | None = None  # the photo whose look-alikes are shown, if they are
         self.states: dict[str, WatchState] = {}
-        self.roots: dict[str, list[str]] = {}  # each collection's folders, as last read for the sidebar
+        self._changing = False  # a change runs with the watcher stopped: nothing may start it meanwhile
+        self._closed = False
         self.progress: dict[str, Progress] = {}
         self.progress_started: dict[str, float] = {}
         self.open_url = QDesktopServices.openUrl  # replaced by tests
@@ -144,9 +117,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._build()
         self._restore()
-        self.refresh_collections()
-        if watch:
-            QTimer.singleShot(0, self.start_watching)
+        self.refresh_collections()  # the watcher starts once the collections are read
         QTimer.singleShot(0, self.api.sync)
 
     # --- layout -------------------------------------------------------------------------------
@@ -162,7 +133,8 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self.open_settings)
         bar.addAction(self.settings_action)
 
-        self.sidebar = QListWidget()
+        self.sidebar = CollectionSidebar(self.service, lambda: (self.states, self.progress))
+        self.sidebar.loaded.connect(self._collections_read)
         self.sidebar.setMinimumWidth(200)
         self.sidebar.setSpacing(4)  # not a stylesheet: that would stop the list following the palette
         self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -263,41 +235,28 @@ class MainWindow(QMainWindow):
     # --- collections --------------------------------------------------------------------------
 
     def collection_names(self) -> list[str]:
-        return [c.name for c in self.ui_catalog.collections()]
+        """As last read from the catalog (off the GUI thread)."""
+        return self.sidebar.names
+
+    @property
+    def roots(self) -> dict[str, list[str]]:
+        """Each collection's folders, as last read."""
+        return {c.name: c.roots for c in self.sidebar.holdings.collections}
 
     def refresh_collections(self) -> None:
-        current = self.selected_collection()
-        self.sidebar.blockSignals(True)
-        self.sidebar.clear()
-        self.sidebar.addItem(QListWidgetItem(ALL))
-        files = chunks = 0
-        for col in self.ui_catalog.collections():
-            stats = self.ui_catalog.stats(col.id)
-            files += stats["files"]
-            chunks += stats["chunks"]
-            text = state_text(self.states.get(col.name), self.progress.get(col.name), stats["failed"])
-            item = QListWidgetItem(f"{col.name}\n{stats['files']} files · {text}")
-            item.setData(Qt.ItemDataRole.UserRole, col.name)
-            state = self.states.get(col.name)
-            seen = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(state.last_change))
-                    if state and state.last_change else "none yet")
-            self.roots[col.name] = self.ui_catalog.roots(col.id)
-            item.setToolTip("\n".join(self.roots[col.name]) + f"\nlast change seen: {seen}")
-            self.sidebar.addItem(item)
-            if col.name == current:
-                self.sidebar.setCurrentItem(item)
-        if self.sidebar.currentItem() is None:
-            self.sidebar.setCurrentRow(0)
-        self.sidebar.blockSignals(False)
-        size = sum(p.stat().st_size for p in self.service.paths.vectors.glob("*.faiss"))
-        self.status_label.setText(f"{self.sidebar.count() - 1} collection(s) · {files} files · {chunks} passages"
-                                  f" · index {size / 2**20:.1f} MiB")
+        """Read the collections again, off the GUI thread (_collections_read shows them)."""
+        self.sidebar.reload()
+
+    def _collections_read(self) -> None:
+        if self._closed:
+            return
+        self.status_label.setText(self.sidebar.summary())
         self._update_empty()
         self.collections_changed.emit()
+        self.start_watching()
 
     def selected_collection(self) -> str | None:
-        item = self.sidebar.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return self.sidebar.selected()
 
     def unique_name(self, base: str) -> str:
         names = set(self.collection_names())
@@ -331,11 +290,9 @@ class MainWindow(QMainWindow):
                               "permissions, then add it again.")
             return False
         name = self.unique_name(path.name)
-        self.service.add_folder(name, str(path.resolve()))
-        self.show_message(f"Added “{path}” as collection “{name}”. Indexing starts now; you can search meanwhile.",
-                          error=False)
-        self.refresh_collections()
-        self.restart_watching()
+        self._with_watcher_stopped(lambda: self.service.add_folder(name, str(path.resolve())),
+                                   f"Added “{path}” as collection “{name}”. Indexing starts now; you can search "
+                                   "meanwhile.")
         return True
 
     def remove_collection(self, name: str, confirm: bool = True) -> None:
@@ -389,11 +346,17 @@ class MainWindow(QMainWindow):
             self.watcher.resume(name)
         else:
             self.watcher.pause(name)
-        self.refresh_collections()
+        self.sidebar.redraw()
 
     def show_failures(self, name: str) -> None:
-        col = self.ui_catalog.collection(name)
-        failures = [(p, r) for _, p, r in self.ui_catalog.failures(col.id)]
+        def read() -> list[tuple[str, str]]:  # off the GUI thread
+            reader = self.service.searcher.reader()
+            return [(p, r) for _, p, r in reader.failures(reader.collection(name).id)]
+
+        self.files.run(read, lambda failures: self._failures_dialog(name, failures),
+                       lambda e: self.show_message(str(e) if isinstance(e, KnownError) else plain_message(e)))
+
+    def _failures_dialog(self, name: str, failures: list[tuple[str, str]]) -> None:
         dialog = FailuresDialog(name, failures, self)
         if dialog.exec() and self.watcher is not None:
             self.watcher.reconcile(name)
@@ -424,31 +387,43 @@ class MainWindow(QMainWindow):
     # --- watching -----------------------------------------------------------------------------
 
     def start_watching(self) -> None:
-        if not self.watch_enabled or self.watcher is not None or not self.collection_names():
+        """Start the watcher on the control runner (making it reads the catalog and sets up a watch per
+        folder: not on the GUI thread), after any change queued there."""
+        if not self.watch_enabled or self.watcher is not None or self._changing or self._closed \
+                or not self.collection_names():
             return
-        try:
-            self.watcher = self.service.watcher(on_state=self.bridge.on_state, on_report=self.bridge.on_report,
-                                                on_progress=self.bridge.on_progress,
-                                                on_error=self.bridge.on_error).start()
-        except KnownError as e:
-            self.show_message(str(e))
+        self._changing = True  # one start at a time
+
+        def start() -> None:
+            if self.watcher is None and not self._closed:
+                self.watcher = self.service.watcher(on_state=self.bridge.on_state, on_report=self.bridge.on_report,
+                                                    on_progress=self.bridge.on_progress,
+                                                    on_error=self.bridge.on_error).start()
+
+        def failed(e: Exception) -> None:
+            self._changing = False
+            self.show_message(str(e) if isinstance(e, KnownError) else plain_message(e))
+
+        self.control.run(start, lambda _: setattr(self, "_changing", False), failed)
 
     def restart_watching(self) -> None:
         self._with_watcher_stopped(lambda: None)
 
     def _with_watcher_stopped(self, change: object, said: str | None = None) -> None:
-        """Stop the writer off the GUI thread, apply `change`, start it again (then say `said`)."""
-        old, self.watcher = self.watcher, None
+        """Stop the writer off the GUI thread, apply `change`, start it again (then say `said`). The
+        control runner does one job at a time, so the watcher stopped is whichever is running by then."""
+        self._changing = True
 
         def stop_and_change() -> None:
+            old, self.watcher = self.watcher, None
             if old is not None:
                 old.stop()
             change()  # type: ignore[operator]
 
         def done(_: object) -> None:
             self.states = {}
-            self.refresh_collections()
-            self.start_watching()
+            self._changing = False
+            self.refresh_collections()  # then the watcher starts again, over what the catalog now holds
             self.refresh_results()
             if said:
                 self.show_message(said, error=False)
@@ -465,7 +440,7 @@ class MainWindow(QMainWindow):
             if s.mode == "offline":
                 self.show_message(f"The folder of “{s.collection}” is missing (unplugged or moved?). Its index is "
                                   f"kept; if it moved, right-click “{s.collection}” → Locate.", error=False)
-        self.refresh_collections()
+        self.sidebar.redraw()
 
     def _on_error(self, error: BaseException) -> None:
         self.show_message(plain_message(error))
@@ -484,8 +459,9 @@ class MainWindow(QMainWindow):
         else:
             self.progress_started.pop(p.collection, None)
         self.progress_bar.setVisible(active)
+        self.sidebar.redraw()
         if not active or p.done % 25 == 0:
-            self.refresh_collections()
+            self.refresh_collections()  # its file count
 
     def _on_report(self, report: Report) -> None:
         if report.added or report.updated or report.removed or report.moved:
@@ -611,7 +587,9 @@ class MainWindow(QMainWindow):
         has_rows = self.model.rowCount() > 0
         self.view.setVisible(has_rows)
         self.empty.setVisible(not has_rows)
-        if not self.collection_names():
+        if not self.sidebar.ready:
+            self.empty.setText("")  # the collections are being read (a moment): no "add a folder" flash
+        elif not self.collection_names():
             self.empty.setText("<h2>Search your own files</h2><p>Add a folder to start: click <b>Add folder…</b> "
                                "or drop a folder onto this window.</p><p>Everything stays on this computer.</p>")
         elif not self.search.text().strip():
@@ -719,6 +697,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop background work cleanly: the batch in flight is committed, indexes saved."""
+        self._closed = True
         self.debounce.stop()
         self.control.wait()
         self.api.stop()  # no new requests while the writer stops
@@ -727,6 +706,7 @@ class MainWindow(QMainWindow):
             self.watcher = None
         self.searches.wait()
         self.files.wait()
+        self.sidebar.shutdown()
         self.thumbnails.pool.waitForDone(5000)
 
     def open_settings(self) -> None:

@@ -194,8 +194,8 @@ class WordIndex:
         alternatives = []
         for term in terms:
             for field, boost in (("body", 1.0), ("name", BOOST_NAME)):
-                for words in term:
-                    toks = self.tokens(words)
+                for spelling in term:
+                    toks = self.tokens(spelling)
                     if not toks:
                         continue
                     phrase: list[str | tuple[int, str]] = list(toks)

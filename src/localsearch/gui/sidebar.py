@@ -1,0 +1,158 @@
+"""The collections sidebar: what each collection holds, read off the GUI thread, and how it stands.
+
+The counts come from the catalog (at 1M passages the stats queries take ~200 ms), so they are read on
+a worker and only when they can have changed (an index pass reported, a collection added or removed);
+the watcher's states and progress only redraw the list from what was read last.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+
+from localsearch.core.indexer import Progress
+from localsearch.core.service import Service
+from localsearch.core.watcher import WatchState
+from localsearch.gui.tasks import TaskRunner
+
+ALL = "All collections"
+
+
+def state_text(state: WatchState | None, progress: Progress | None, failed: int) -> str:
+    """What the sidebar says about a collection, in plain words."""
+    if progress is not None and progress.phase == "indexing" and progress.done < progress.total:
+        text = f"catching up ({progress.total - progress.done} left)"
+    elif progress is not None and progress.phase == "upgrading keywords" and progress.done < progress.total:
+        text = f"upgrading the keyword index ({progress.done} of {progress.total} passages)"
+    elif progress is not None and progress.phase == "reading text" and state is None:
+        text = f"reading text in photos and scans ({progress.total - progress.done} left)"
+    elif state is not None and state.text_left and state.mode in ("watching", "polling"):
+        text = f"reading text in photos and scans ({state.text_left} left)"
+    elif state is not None and state.reorganising and state.mode in ("watching", "polling"):
+        text = "reorganising the search index"
+    elif state is None:
+        text = "starting"
+    else:
+        text = {"offline": "offline (index kept)", "catching up": "catching up",
+                "waiting": "waiting for another indexer"}.get(state.mode, state.mode)
+        if state.pending and state.mode in ("watching", "polling", "paused"):
+            text += f" · {state.pending} pending"
+        if state.offline and state.mode != "offline":
+            text += f" · {len(state.offline)} folder{'s' if len(state.offline) > 1 else ''} offline"
+    if failed:
+        text += f" · {failed} failed"
+    return text
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    name: str
+    files: int
+    failed: int
+    chunks: int
+    roots: list[str]
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What the catalog holds, as the sidebar and the status bar show it."""
+
+    collections: list[CollectionInfo] = field(default_factory=list)
+    index_bytes: int = 0
+
+
+def read_holdings(service: Service) -> Holdings:
+    """On a worker thread (its own read connection): every collection's counts and folders."""
+    reader = service.searcher.reader()
+    cols = []
+    for col in reader.collections():
+        stats = reader.stats(col.id)
+        cols.append(CollectionInfo(col.name, stats["files"], stats["failed"], stats["chunks"], reader.roots(col.id)))
+    size = sum(p.stat().st_size for p in service.paths.vectors.glob("*.faiss"))
+    return Holdings(cols, size)
+
+
+class CollectionSidebar(QListWidget):
+    """Signals: loaded() once fresh holdings are on show (the first time, and after each reload)."""
+
+    loaded = Signal()
+
+    def __init__(self, service: Service, standing: Callable[[], tuple[dict[str, WatchState], dict[str, Progress]]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.standing = standing  # the watcher's latest states and progress, by collection
+        self.holdings = Holdings()
+        self.ready = False  # the first read has come back
+        self._reader = TaskRunner(1, self)
+        self._reading = self._again = False
+        self._closed = False  # a read that comes back after shutdown() is dropped (the widget may be gone)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.holdings.collections]
+
+    def roots(self, name: str) -> list[str]:
+        return next((c.roots for c in self.holdings.collections if c.name == name), [])
+
+    def selected(self) -> str | None:
+        item = self.currentItem()
+        name = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return str(name) if name is not None else None
+
+    def reload(self) -> None:
+        """Read the holdings again (off the GUI thread); one read at a time, the latest request wins."""
+        if self._closed:
+            return
+        if self._reading:
+            self._again = True
+            return
+        self._reading = True
+        self._reader.run(lambda: read_holdings(self.service), self._read, self._failed)
+
+    def _read(self, holdings: Holdings) -> None:
+        if self._closed:
+            return
+        self._reading, self.holdings, self.ready = False, holdings, True
+        self.redraw()
+        self.loaded.emit()
+        if self._again:
+            self._again = False
+            self.reload()
+
+    def _failed(self, error: Exception) -> None:
+        self._reading = False  # the window shows the catalog's own errors; keep what was shown
+
+    def redraw(self) -> None:
+        """The list from the last holdings read and the watcher's latest word (no catalog access)."""
+        states, progress = self.standing()
+        current = self.selected()
+        self.blockSignals(True)
+        self.clear()
+        self.addItem(QListWidgetItem(ALL))
+        for col in self.holdings.collections:
+            state = states.get(col.name)
+            item = QListWidgetItem(f"{col.name}\n{col.files} files · "
+                                   f"{state_text(state, progress.get(col.name), col.failed)}")
+            item.setData(Qt.ItemDataRole.UserRole, col.name)
+            seen = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(state.last_change))
+                    if state and state.last_change else "none yet")
+            item.setToolTip("\n".join(col.roots) + f"\nlast change seen: {seen}")
+            self.addItem(item)
+            if col.name == current:
+                self.setCurrentItem(item)
+        if self.currentItem() is None:
+            self.setCurrentRow(0)
+        self.blockSignals(False)
+
+    def summary(self) -> str:
+        h = self.holdings
+        files, chunks = sum(c.files for c in h.collections), sum(c.chunks for c in h.collections)
+        return (f"{len(h.collections)} collection(s) · {files} files · {chunks} passages"
+                f" · index {h.index_bytes / 2**20:.1f} MiB")
+
+    def shutdown(self) -> None:
+        self._closed = True
+        self._reader.wait()
