@@ -22,8 +22,8 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer
+from PySide6.QtWidgets import QApplication
 
 
 class TimedApp(QApplication):
@@ -34,7 +34,7 @@ class TimedApp(QApplication):
         self.busy = 0.0
         self._depth = 0
 
-    def notify(self, receiver: QObject, event: Any) -> bool:  # noqa: N802 (Qt API)
+    def notify(self, receiver: QObject, event: Any) -> bool:  # Qt's name
         self._depth += 1
         started = time.perf_counter()
         try:
@@ -66,8 +66,13 @@ def idle_share(app: TimedApp, home: Path, seconds: float) -> dict[str, float]:
         if window.watcher is not None and window.watcher._idle.is_set():
             break
     wait(app, 1.0)
-    window.watcher.on_state = (lambda inner: lambda states: (published.append(time.monotonic()), inner(states))[1])(
-        window.watcher.on_state)
+    told = window.watcher.on_state
+
+    def counted(states: list[Any]) -> None:
+        published.append(time.monotonic())
+        told(states)
+
+    window.watcher.on_state = counted
     app.busy, started = 0.0, time.perf_counter()
     wait(app, seconds)
     elapsed = time.perf_counter() - started
