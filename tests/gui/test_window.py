@@ -430,3 +430,32 @@ def test_first_page_shows_at_once_and_the_rest_of_the_list_follows_below_it(qtbo
     assert listed[: main_window.FIRST_PAGE] == pages[0], "what was on screen stayed where it was"
     assert len(set(listed)) == len(listed) == main_window.FIRST_PAGE + 7
     assert window.count_label.text() == f"{main_window.FIRST_PAGE + 7} results"
+
+
+def test_menu_bar_has_the_usual_entries_and_shortcuts(qtbot, make_window, monkeypatch):
+    from PySide6.QtGui import QShortcut
+
+    from localsearch.gui import menus
+
+    window = make_window()
+    menus_shown = [a.text() for a in window.menuBar().actions()]
+    assert menus_shown == ["&File", "&Edit", "&View", "&Help"]
+    keys = {name: a.shortcut().toString() for name, a in window.menu_actions.items()}
+    assert keys["add_folder"] == "Ctrl+O" and keys["quit"] == "Ctrl+Q" and keys["settings"] == "Ctrl+,"
+    assert keys["find"] == "Ctrl+F"
+    asked: list[str] = []
+    monkeypatch.setattr(window, "_pick_folder", lambda title, start="": asked.append(title) or "")
+    window.menu_actions["add_folder"].trigger()
+    assert asked == ["Add a folder to search"]
+    window.menu_actions["sidebar"].trigger()
+    assert not window.sidebar.isVisible()
+    window.menu_actions["sidebar"].trigger()
+    assert window.sidebar.isVisible()
+    about = menus.about_text(window)
+    assert str(window.service.paths.data) in about and "LocalSearch 0." in about and window.service.model_id in about
+    assert all(keys_ in menus.shortcuts_text() for keys_, _ in menus.SHORTCUTS)
+    ambiguous = [s for s in window.findChildren(QShortcut) if s.key().toString() == "Ctrl+F"]
+    assert not ambiguous, "Ctrl+F is the menu's alone (a second binding makes Qt fire neither)"
+    window.search.setText("something")
+    window.menu_actions["find"].trigger()
+    assert window.search.selectedText() == "something"

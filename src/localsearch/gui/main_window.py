@@ -26,6 +26,7 @@ from localsearch.core.settings import save as save_settings
 from localsearch.core.watcher import Watcher, WatchState
 from localsearch.gui.api_host import ApiHost
 from localsearch.gui.bridge import WatchBridge
+from localsearch.gui import menus
 from localsearch.gui.dialogs import FailuresDialog, SettingsDialog
 from localsearch.gui.results import HitRole, ResultDelegate, ResultsModel
 from localsearch.gui.sidebar import CollectionSidebar, state_text  # noqa: F401 (state_text: re-exported)
@@ -210,8 +211,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.progress_bar)
 
-        for keys in ("Ctrl+F", "Ctrl+L"):
-            QShortcut(QKeySequence(keys), self, activated=self.focus_search)
+        self.menu_actions = menus.install(self)  # Ctrl+F, Ctrl+O, Ctrl+Q, Ctrl+, live there
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.focus_search)
         QShortcut(QKeySequence("Escape"), self, activated=self.clear_search)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self.view, activated=self.reveal_current,
