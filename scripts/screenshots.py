@@ -156,6 +156,15 @@ def main(out: Path) -> None:
     app.setPalette(QPalette())
     shot("13-damaged-catalog.png", box)
     box.close()
+    from PySide6.QtWidgets import QMessageBox
+
+    from localsearch.gui import menus
+
+    about = QMessageBox(QMessageBox.Icon.NoIcon, "About LocalSearch", menus.about_text(window),
+                        QMessageBox.StandardButton.Ok, window)
+    about.show()
+    shot("14-about.png", about)
+    about.close()
     window.close()
     service.close()
 

@@ -28,7 +28,8 @@ SHORTCUTS = [
 
 def about_text(window: "MainWindow") -> str:
     service = window.service
-    image = service.settings.image_model or "none"
+    image = {"default": "built-in (EfficientNet-Lite0, works offline)", "": "none", "none": "none"}.get(
+        service.settings.image_model, service.settings.image_model)
     return (f"<h3>LocalSearch {__version__}</h3>"
             "<p>Search your own documents and photos by meaning, on this computer only.</p>"
             f"<p>Text model: {service.model_id}<br>Photo model: {image}<br>"
