@@ -80,6 +80,7 @@ def main(out: Path) -> None:
 
     def results(kind: str, text: str, name: str, photos: int = 0, select_first: bool = False) -> None:
         """Type a query as a user would, wait for its results (and photos' thumbnails), take the shot."""
+        window.search.clear()  # the same text again is searched again (the typing pause coalesces the two)
         done.clear()
         window.kind.setCurrentText(kind)
         window.search.setText(text)
@@ -165,6 +166,13 @@ def main(out: Path) -> None:
     about.show()
     shot("14-about.png", about)
     about.close()
+    for size, name in (((800, 500), "15-800x500.png"), ((1920, 1080), "16-1920x1080.png")):
+        window.resize(*size)
+        results("Documents and photos", "how much do I pay the landlord every month", name)
+    app.setPalette(dark)
+    window.resize(800, 500)
+    results("Documents and photos", "invoice 2024-0042", "17-800x500-dark.png", select_first=True)
+    app.setPalette(QPalette())
     window.close()
     service.close()
 

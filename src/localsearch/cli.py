@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -232,7 +233,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     for i, h in enumerate(result.hits, start=1):
         where = f"page {h.page}" if h.page else f"chars {h.start}-{h.end}"
         print(f"{i:2}. {h.path}  [{h.collection}, {where}, score {h.score:.4f}]")
-        print("    " + " ".join(h.snippet.split())[:240])
+        print("    " + textwrap.shorten(h.snippet, width=240, placeholder=" …"))  # whole words only
     return 0
 
 

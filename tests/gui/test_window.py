@@ -459,3 +459,26 @@ def test_menu_bar_has_the_usual_entries_and_shortcuts(qtbot, make_window, monkey
     window.search.setText("something")
     window.menu_actions["find"].trigger()
     assert window.search.selectedText() == "something"
+
+
+def test_narrow_window_folds_the_filters_and_never_scrolls_sideways(qtbot, make_window, docs):
+    window = make_window()
+    window.add_folder(str(docs))
+    qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: not window.filters.folded)
+    window.resize(640, 480)
+    window.splitter.setSizes([300, 340])  # a wide sidebar leaves the results ~320 px
+    qtbot.waitUntil(lambda: window.filters.folded, timeout=5000)
+    assert not window.kind.isVisible() and window.filters.button.text() == "Filters"
+    assert window.search.width() >= 200, "the search field keeps the width"
+    assert sorted(search(qtbot, window, "lighthouse")) == ["lighthouse-log.txt", "lighthouse.txt"]
+    bar = window.view.horizontalScrollBar()
+    assert not bar.isVisible() and bar.maximum() == 0, "rows fit the view"
+    window.filters._fill_menu()  # what opening the Filters menu shows
+    show = window.filters.menu.actions()[0].menu()
+    assert show.title() == "Show: Documents and photos"
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        next(a for a in show.actions() if a.text() == "Photos").trigger()
+    assert window.kind.currentText() == "Photos" and window.filters.button.text() == "Filters (1)"
+    assert window.model.hits == [], "the filter applies: no photos here"

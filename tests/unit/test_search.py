@@ -19,11 +19,24 @@ def test_fts_query_quotes_terms_so_no_syntax_leaks():
 def test_snippet_windows_around_the_first_match():
     text = "filler " * 200 + "the passport office" + " more" * 100
     spans = search.match_spans(text, ["passport"])
-    snippet, offset, inside = search.make_snippet(text, spans, width=100)
-    assert "passport" in snippet and len(snippet) <= 100
+    snippet, start, end, inside = search.make_snippet(text, spans, width=100)
+    assert "passport" in snippet and len(snippet) <= 102
     a, b = inside[0]
     assert snippet[a:b].lower() == "passport"
-    assert text[offset : offset + len(snippet)] == snippet
+    assert snippet == "…" + text[start:end].strip() + "…"
+
+
+def test_snippet_cuts_at_words_and_starts_with_the_sentence_holding_most_query_words():
+    text = ("The lease was signed in March. " + "Parking is in the garage behind the building. " * 8 +
+            "The monthly rent is due within five days of the first and the landlord keeps a deposit. "
+            + "Unrelated closing remarks follow here " * 10)
+    spans = search.match_spans(text, ["monthly", "rent", "landlord", "lease"])
+    snippet, start, end, inside = search.make_snippet(text, spans, width=120)
+    assert snippet.startswith("…The monthly rent"), snippet
+    assert snippet.endswith("…") and text[end - 1].isalnum() and text[end] == " ", "cut between words"
+    assert [snippet[a:b] for a, b in inside] == ["monthly", "rent", "landlord"][: len(inside)] and inside
+    short, start, end, same = search.make_snippet("A short note about rent.", [(19, 23)])
+    assert short == "A short note about rent." and (start, end) == (0, 24) and same == [(19, 23)]
 
 
 def test_match_spans_are_case_insensitive_and_cover_whole_words():

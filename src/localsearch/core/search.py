@@ -269,17 +269,48 @@ def match_spans(text: str, terms: Sequence[str], pattern: Matcher | None = None)
     return pattern.spans(text) if pattern is not None else []
 
 
-def make_snippet(text: str, spans: list[tuple[int, int]], width: int = 320) -> tuple[str, int, list[tuple[int, int]]]:
-    """A window of the passage around its first match; returns (snippet, offset in passage, spans in snippet)."""
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+ELLIPSIS = "…"
+
+
+def _best_sentence_start(text: str, spans: list[tuple[int, int]]) -> int:
+    """Where the sentence holding the most different query words begins (the first such; 0 without spans)."""
+    if not spans:
+        return 0
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+    best, best_count = starts[0], -1
+    for i, begin in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        held = {words.stem(text[a:b]) for a, b in spans if begin <= a and b <= end}
+        if len(held) > best_count:
+            best, best_count = begin, len(held)
+    return best
+
+
+def make_snippet(text: str, spans: list[tuple[int, int]],
+                 width: int = 320) -> tuple[str, int, int, list[tuple[int, int]]]:
+    """The part of a passage to show: from the sentence that holds the most different query words, cut at
+    word boundaries, with an ellipsis where text is left out. Returns (snippet, start, end, spans):
+    start and end place the shown text in the passage (the ellipses are not in it); spans are in the
+    snippet."""
     if len(text) <= width:
-        return text, 0, spans
-    centre = spans[0][0] if spans else 0
-    start = max(0, min(centre - width // 3, len(text) - width))
-    space = text.rfind(" ", 0, start + 1)
-    start = space + 1 if start and space > start - 30 else start
-    snippet = text[start : start + width]
-    inside = [(a - start, b - start) for a, b in spans if a >= start and b <= start + len(snippet)]
-    return snippet, start, inside
+        return text, 0, len(text), spans
+    sentence = _best_sentence_start(text, spans)
+    first = next((a for a, _ in spans if a >= sentence), sentence)
+    start = sentence if first - sentence < width * 2 // 3 else first - width // 3  # the match stays in view
+    start = max(0, min(start, len(text) - width))
+    if start and not text[start - 1].isspace():  # never begin inside a word
+        space = text.find(" ", start, start + 30)
+        start = space + 1 if space >= 0 else start
+    end = min(len(text), start + width)
+    if end < len(text) and not text[end].isspace():  # nor end inside one
+        space = text.rfind(" ", start + width // 2, end)
+        end = space if space > 0 else end
+    lead = ELLIPSIS if start > 0 else ""
+    snippet = lead + text[start:end].strip() + (ELLIPSIS if end < len(text) else "")
+    shift = len(lead) - start - (len(text[start:end]) - len(text[start:end].lstrip()))
+    inside = [(a + shift, b + shift) for a, b in spans if a >= start and b <= end]
+    return snippet, start, end, inside
 
 
 def explain(row: ChunkRow, spans: Sequence[tuple[int, int]], pattern: Matcher | None,
@@ -308,11 +339,11 @@ def to_hit(score: float, row: ChunkRow, terms: Sequence[str], pattern: Matcher |
            why: Sequence[str] | None = None, by_meaning: bool = False, by_look: bool = False) -> Hit:
     """One file's hit; `why` given (a photo look-alike) or explained from the words and lists that found it."""
     spans = match_spans(row.text, terms, pattern)
-    snippet, offset, inside = make_snippet(row.text, spans)
+    snippet, begin, end, inside = make_snippet(row.text, spans)
     if why is None:
         why = explain(row, spans, pattern if pattern is not None else term_pattern(terms), by_meaning, by_look)
     return Hit(path=row.path, kind=row.kind, score=score, snippet=snippet, collection=row.collection,
-               start=row.start + offset, end=row.start + offset + len(snippet), page=row.page, chunk_id=row.id,
+               start=row.start + begin, end=row.start + end, page=row.page, chunk_id=row.id,
                match_spans=inside, why=list(why))
 
 

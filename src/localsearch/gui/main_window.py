@@ -28,6 +28,7 @@ from localsearch.gui.api_host import ApiHost
 from localsearch.gui.bridge import WatchBridge
 from localsearch.gui import menus
 from localsearch.gui.dialogs import FailuresDialog, SettingsDialog
+from localsearch.gui.filters import FilterBar
 from localsearch.gui.results import HitRole, ResultDelegate, ResultsModel
 from localsearch.gui.sidebar import CollectionSidebar, state_text  # noqa: F401 (state_text: re-exported)
 from localsearch.gui.tasks import TaskRunner
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         self.view.setUniformItemSizes(True)
         self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # rows elide to fit instead
         self.view.activated.connect(lambda idx: self.open_hit(idx))
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._result_menu)
@@ -183,11 +185,10 @@ class MainWindow(QMainWindow):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
 
+        self.filters = FilterBar([("Show", self.kind), ("Type", self.file_type), ("Modified", self.modified)])
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
-        top.addWidget(self.kind)
-        top.addWidget(self.file_type)
-        top.addWidget(self.modified)
+        top.addWidget(self.filters)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(8, 8, 8, 0)
@@ -195,6 +196,7 @@ class MainWindow(QMainWindow):
         rl.addWidget(self.banner)
         rl.addWidget(self.empty)
         rl.addWidget(self.view, 1)
+        self.filters.watch(right)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(right)

@@ -103,7 +103,8 @@ class ResultDelegate(QStyledItemDelegate):
         view = option.widget
         if isinstance(view, QListView) and view.viewMode() == QListView.ViewMode.IconMode:
             return self.TILE
-        return QSize(max(option.rect.width(), 400), self.ROW_HEIGHT)
+        width = view.viewport().width() if isinstance(view, QListView) else option.rect.width()
+        return QSize(width, self.ROW_HEIGHT)  # the view's width: rows elide, never scroll sideways
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         hit: Hit = index.data(HitRole)
