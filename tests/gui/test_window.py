@@ -482,3 +482,29 @@ def test_narrow_window_folds_the_filters_and_never_scrolls_sideways(qtbot, make_
         next(a for a in show.actions() if a.text() == "Photos").trigger()
     assert window.kind.currentText() == "Photos" and window.filters.button.text() == "Filters (1)"
     assert window.model.hits == [], "the filter applies: no photos here"
+
+
+def test_messages_are_short_lived_closable_and_never_take_the_room(qtbot, make_window):
+    window = make_window()
+    window.resize(1100, 720)
+    qtbot.waitUntil(lambda: window.sidebar.ready, timeout=30000)
+    bar = window.banner
+    bar.info_ms = 200  # information goes by itself (8 s in use)
+    window.show_message("Added “docs” as collection “docs”. Indexing starts now; you can search meanwhile.",
+                        error=False)
+    assert bar.isVisible() and not window.view.isVisible(), "no results on show: the placeholder is"
+    assert bar.height() < 100, "the message line does not stretch over the empty window"
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=10000)
+    window.show_message("LocalSearch cannot read “/x” (permission denied).")
+    assert bar.isVisible() and bar.text().startswith("⚠")
+    assert not bar._timer.isActive(), "a problem stays until it is closed"
+    bar.close_button.click()
+    assert not bar.isVisible()
+    window.show_message("Photos that look like “cat.jpg”", error=False, about_view=True)
+    assert bar.isVisible() and not bar._timer.isActive(), "it describes the view on show: it stays with it"
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        qtbot.keyClicks(window.search, "tomatoes")
+    assert not bar.isVisible(), "a text search left that view, and its message went with it"
+    long = "word " * 400
+    window.show_message(long, error=False)
+    assert bar.height() < 120 and bar.toolTip() == long, "a long message is cut to a few lines, whole in the tooltip"

@@ -29,6 +29,7 @@ from localsearch.gui.bridge import WatchBridge
 from localsearch.gui import menus
 from localsearch.gui.dialogs import FailuresDialog, SettingsDialog
 from localsearch.gui.filters import FilterBar
+from localsearch.gui.messages import MessageBar
 from localsearch.gui.results import HitRole, ResultDelegate, ResultsModel
 from localsearch.gui.sidebar import CollectionSidebar, state_text  # noqa: F401 (state_text: re-exported)
 from localsearch.gui.tasks import TaskRunner
@@ -162,12 +163,7 @@ class MainWindow(QMainWindow):
         self.debounce.setInterval(TYPING_PAUSE_MS)
         self.debounce.timeout.connect(self.run_search)
 
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setVisible(False)
-        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.banner.setStyleSheet("QLabel { background: palette(alternate-base); border: 1px solid palette(mid);"
-                                  " border-radius: 4px; padding: 8px; }")
+        self.banner = MessageBar()
 
         self.thumbnails = ThumbnailLoader(self.service.paths.cache / "thumbnails", self)
         self.model = ResultsModel(self.thumbnails)
@@ -194,7 +190,7 @@ class MainWindow(QMainWindow):
         rl.setContentsMargins(8, 8, 8, 0)
         rl.addLayout(top)
         rl.addWidget(self.banner)
-        rl.addWidget(self.empty)
+        rl.addWidget(self.empty, 1)  # the placeholder takes the room, not the message line
         rl.addWidget(self.view, 1)
         self.filters.watch(right)
         self.splitter = QSplitter()
@@ -496,6 +492,7 @@ class MainWindow(QMainWindow):
     def run_search(self) -> None:
         query = self.current_query()
         self.similar_to = None  # typing or a filter leaves the look-alike view
+        self.banner.view_changed()
         self.search_seq += 1
         seq = self.search_seq
         if not query.text:
@@ -519,7 +516,7 @@ class MainWindow(QMainWindow):
         self.search.blockSignals(False)
         self.debounce.stop()
         if announce:
-            self.show_message(f"Photos that look like “{os.path.basename(image_path)}”", error=False)
+            self.show_message(f"Photos that look like “{os.path.basename(image_path)}”", error=False, about_view=True)
         name = self.selected_collection()
 
         def failed(e: Exception) -> None:
@@ -668,9 +665,10 @@ class MainWindow(QMainWindow):
 
     # --- messages, drops, shutdown ------------------------------------------------------------
 
-    def show_message(self, text: str, error: bool = True) -> None:
-        self.banner.setText(("⚠ " if error else "") + text)
-        self.banner.setVisible(True)
+    def show_message(self, text: str, error: bool = True, about_view: bool = False) -> None:
+        """A problem stays until closed; information goes after a few seconds; a message about the
+        current view (about_view) goes with it."""
+        self.banner.show_text(text, error, about_view)
         self.message_shown.emit(text)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
