@@ -329,12 +329,22 @@ def test_settings_dialog_sets_the_photo_model_and_text_reading(qtbot):
 
     dialog = SettingsDialog(Settings())
     qtbot.addWidget(dialog)
-    assert dialog.image_model.currentText() == "default" and dialog.ocr.isChecked()
+    assert dialog.image_model.currentText().startswith("Built-in, works offline") and dialog.ocr.isChecked()
+    assert dialog.model.currentText().startswith("Built-in, English, works offline"), "in words, not 'default'"
+    assert dialog.device.currentText().startswith("Automatic")
+    unchanged = dialog.result_settings()
+    assert (unchanged.text_model, unchanged.image_model, unchanged.device) == ("default", "default", "auto")
     dialog.image_model.setCurrentText("/models/my-clip")
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
     dialog.ocr.setChecked(False)
     chosen = dialog.result_settings()
-    assert chosen.image_model == "/models/my-clip" and chosen.ocr is False
+    assert chosen.image_model == "/models/my-clip" and chosen.ocr is False and chosen.device == "cpu"
     assert chosen.text_model == Settings().text_model, "the rest is kept"
+    dialog.image_model.setCurrentIndex(dialog.image_model.findData("none"))
+    assert dialog.result_settings().image_model == "none"
+    typed = SettingsDialog(Settings(text_model="/models/my-minilm"))
+    qtbot.addWidget(typed)
+    assert typed.model.currentText() == "/models/my-minilm" and typed.result_settings().text_model == "/models/my-minilm"
 
 
 def test_sidebar_says_when_text_in_photos_is_being_read():

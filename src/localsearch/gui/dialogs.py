@@ -9,29 +9,65 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from localsearch.core.settings import DEFAULT_TEXT_MODEL, Settings
 
 
+TEXT_MODELS = [("Built-in, English, works offline (all-MiniLM-L6-v2)", DEFAULT_TEXT_MODEL)]
+PHOTO_MODELS = [("Built-in, works offline (EfficientNet-Lite0)", "default"),
+                ("Off: photos are found by their names only", "none"),
+                ("CLIP ViT-B/32: words find photos directly (downloads once)", "sentence-transformers/clip-ViT-B-32")]
+DEVICES = [("Automatic: when there is one", "auto"), ("Never: the processor only", "cpu"),
+           ("Always: an NVIDIA card (CUDA)", "cuda")]
+
+
+def choices(combo: QComboBox, options: list[tuple[str, str]], current: str) -> None:
+    """Options shown in words, each standing for a setting's value; an editable combo also takes a typed
+    value (a model folder or name), kept as typed."""
+    for words, value in options:
+        combo.addItem(words, value)
+    at = combo.findData(current)
+    if at >= 0:
+        combo.setCurrentIndex(at)
+    else:
+        combo.setEditText(current)
+
+
+def chosen(combo: QComboBox) -> str:
+    """The setting's value for what the combo shows: an option's value, else the text typed."""
+    text = combo.currentText().strip()
+    at = combo.findText(text)
+    return str(combo.itemData(at)) if at >= 0 else text
+
+
+def explained(widget: QWidget, text: str) -> QWidget:
+    """A setting with a short explanation under it, in smaller, dimmer type."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(widget)
+    note = QLabel(text)
+    note.setWordWrap(True)
+    note.setStyleSheet("QLabel { color: palette(placeholder-text); }")
+    font = note.font()
+    font.setPointSizeF(font.pointSizeF() * 0.9)
+    note.setFont(font)
+    layout.addWidget(note)
+    return box
+
+
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("LocalSearch settings")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(560)
         self.model = QComboBox()
         self.model.setEditable(True)
-        self.model.addItem(DEFAULT_TEXT_MODEL)
-        self.model.setCurrentText(settings.text_model)
-        self.model.setToolTip("'default' is the built-in offline model (all-MiniLM-L6-v2). Or type a local "
-                              "sentence-transformers folder, or a model name to download.")
+        choices(self.model, TEXT_MODELS, settings.text_model)
         self.image_model = QComboBox()
         self.image_model.setEditable(True)
-        self.image_model.addItems(["default", "none", "sentence-transformers/clip-ViT-B-32"])
-        self.image_model.setCurrentText(settings.image_model)
-        self.image_model.setToolTip("'default' is the built-in offline photo model (EfficientNet-Lite0: look-alikes, "
-                                    "and words through its labels). A CLIP model (a local folder, or a name to "
-                                    "download) lets words find photos directly. 'none' indexes photos by name.")
+        choices(self.image_model, PHOTO_MODELS, settings.image_model)
         self.ocr = QCheckBox("Read text in photos and scanned PDFs (slow; runs after they are searchable)")
         self.ocr.setChecked(settings.ocr)
         self.device = QComboBox()
-        self.device.addItems(["auto", "cpu", "cuda"])
-        self.device.setCurrentText(settings.device)
+        choices(self.device, DEVICES, settings.device)
         self.max_mb = QDoubleSpinBox()
         self.max_mb.setRange(1, 100_000)
         self.max_mb.setSuffix(" MiB")
@@ -43,10 +79,13 @@ class SettingsDialog(QDialog):
         self.excludes = QPlainTextEdit("\n".join(settings.excludes))
         self.excludes.setPlaceholderText("one name pattern per line, e.g. node_modules or *.log")
         form = QFormLayout()
-        form.addRow("Text model", self.model)
-        form.addRow("Photo model", self.image_model)
+        form.addRow("Text model", explained(self.model, "Finds your documents by meaning. Or type a folder "
+                                            "holding a sentence-transformers model, or a model name to download once."))
+        form.addRow("Photo model", explained(self.image_model, "Finds photos that look alike, and photos by what "
+                                             "they show. Or type a CLIP model's folder or name."))
         form.addRow("", self.ocr)
-        form.addRow("Device", self.device)
+        form.addRow("Use the graphics card", explained(self.device, "For indexing and search; Automatic uses an "
+                                                       "NVIDIA card when there is one."))
         form.addRow("Largest file to read", self.max_mb)
         form.addRow("Skip files and folders named", self.excludes)
         form.addRow("", self.serve_api)
@@ -64,10 +103,10 @@ class SettingsDialog(QDialog):
 
     def result_settings(self) -> Settings:
         excludes = [line.strip() for line in self.excludes.toPlainText().splitlines() if line.strip()]
-        return dataclasses.replace(self.original, text_model=self.model.currentText().strip() or DEFAULT_TEXT_MODEL,
-                                   image_model=self.image_model.currentText().strip() or "default",
+        return dataclasses.replace(self.original, text_model=chosen(self.model) or DEFAULT_TEXT_MODEL,
+                                   image_model=chosen(self.image_model) or "default",
                                    ocr=self.ocr.isChecked(), serve_api=self.serve_api.isChecked(),
-                                   device=self.device.currentText(), max_file_mb=self.max_mb.value(),
+                                   device=chosen(self.device) or "auto", max_file_mb=self.max_mb.value(),
                                    excludes=excludes)
 
 
