@@ -62,8 +62,10 @@ def search(qtbot, window: MainWindow, text: str) -> list[str]:
 def test_add_folder_then_search_as_you_type(qtbot, make_window, docs):
     window = make_window()
     qtbot.waitUntil(lambda: "Add a folder" in window.empty.text(), timeout=30000)  # once the catalog is read
+    assert not window.filters.isEnabled(), "nothing indexed yet: nothing to filter"
     assert window.add_folder(str(docs))
     qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
+    qtbot.waitUntil(window.filters.isEnabled, timeout=30000)
     assert sorted(search(qtbot, window, "lighthouse")) == ["lighthouse-log.txt", "lighthouse.txt"]
     assert window.view.isVisible() and window.count_label.text() == "2 results"
     assert search(qtbot, window, "tomatoes") == ["garden.txt"]

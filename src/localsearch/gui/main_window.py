@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
     def _collections_read(self) -> None:
         if self._closed:
             return
+        self.filters.setEnabled(any(c.files for c in self.sidebar.holdings.collections))  # nothing to filter yet
         self.status_label.setText(self.sidebar.summary())
         self._update_empty()
         self.collections_changed.emit()
