@@ -352,7 +352,7 @@ def test_settings_dialog_sets_the_photo_model_and_text_reading(qtbot):
 def test_sidebar_says_when_text_in_photos_is_being_read():
     from localsearch.core.indexer import Progress
     from localsearch.core.watcher import WatchState
-    from localsearch.gui.main_window import state_text
+    from localsearch.gui.sidebar import state_text
 
     assert state_text(WatchState("p", mode="watching", text_left=42), None, 0) == "reading text in photos and scans (42 left)"
     assert state_text(WatchState("p", mode="watching"), None, 1) == "watching · 1 failed"

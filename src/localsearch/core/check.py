@@ -20,8 +20,9 @@ import faiss
 import numpy as np
 
 from localsearch.core import passages
+from localsearch.core.paths import Paths
 from localsearch.core.store import changelog, keywords, wordindex
-from localsearch.core.store.catalog import Catalog, Collection
+from localsearch.core.store.catalog import Catalog, Collection, random_passages
 from localsearch.core.store.vectors import VectorIndex
 
 SAMPLE = 16
@@ -84,21 +85,17 @@ def keywords_answer(catalog: Catalog, samples: int = 3) -> bool:
     found in the keyword index by one of their own words. A damaged keyword index (zeroed or garbled
     pages) fails it, so searches refuse rather than answer from it and the writer rebuilds it.
     The full check (FTS5's integrity-check) is `localsearch check`."""
-    rng = random.Random()
     conn = catalog.conn
     try:
         own = not conn.in_transaction
         if own:
             conn.execute("BEGIN")  # one snapshot: a passage the writer deletes meanwhile is not "missing"
         try:
-            top = catalog.max_chunk_id()
             t = keywords.serving_table(conn)
-            for _ in range(samples if top else 0):
-                row = conn.execute("SELECT id, text FROM chunks WHERE id >= ? ORDER BY id LIMIT 1",
-                                   (rng.randint(1, top),)).fetchone()
-                words = _PROBE_WORD.findall(row[1]) if row else []
+            for cid, text in random_passages(conn, samples):
+                words = _PROBE_WORD.findall(text)
                 if words and conn.execute(f"SELECT rowid FROM {t} WHERE {t} MATCH ? AND rowid = ?",
-                                          (f'"{max(words, key=len)}"', row[0])).fetchone() is None:
+                                          (f'"{max(words, key=len)}"', cid)).fetchone() is None:
                     return False
         finally:
             if own:
@@ -219,7 +216,7 @@ def run(catalog: Catalog, vectors: Path, model_id: str, embed: Callable[[list[st
     if not compare_versions:
         out.skipped.append("FTS5's full integrity check and index versions: another LocalSearch is writing "
                            "(run check again when it is idle or closed)")
-    usable, verdict = word_index_verdict(catalog, vectors.parent / "words")
+    usable, verdict = word_index_verdict(catalog, Paths.words_beside(catalog.path))
     (out.passed if usable else out.skipped).append(verdict)
     for col in catalog.collections():
         spaces = [("text", col.dim)] + ([("image", image_dim(catalog, col))] if col.image_model_id else [])

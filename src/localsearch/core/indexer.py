@@ -26,6 +26,7 @@ from localsearch.core.embed.base import Embedder
 from localsearch.core.embed.image import ImageEmbedder, label_text
 from localsearch.core.errors import ExtractionError
 from localsearch.core.extract.limits import Limits
+from localsearch.core.paths import Paths
 from localsearch.core.settings import Settings
 from localsearch.core.store import keywords, wordsync
 from localsearch.core.store.catalog import Catalog, Collection, FileResult, FileRow, display_path
@@ -139,7 +140,7 @@ class Indexer:
         self._pool: ProcessPool | None = None
         self._vindexes: dict[tuple[int, str], VectorIndex] = {}
         self._keywords_checked = False
-        self.words = wordsync.WordSync(catalog.path.parent / "words", catalog.conn)  # Paths.words
+        self.words = wordsync.WordSync(Paths.words_beside(catalog.path), catalog.conn)
 
     def pool(self) -> ProcessPool:
         if self._pool is None or not self._pool.active:

@@ -33,7 +33,12 @@ class Paths:
     @property
     def words(self) -> Path:
         """The derived word index (store.wordindex): beside the catalog it mirrors."""
-        return self.data / "words"
+        return Paths.words_beside(self.catalog)
+
+    @staticmethod
+    def words_beside(catalog: Path) -> Path:
+        """The word index of the catalog at `catalog` (for code handed a catalog, not the Paths)."""
+        return catalog.parent / "words"
 
     @property
     def settings(self) -> Path:

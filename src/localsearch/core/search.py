@@ -40,14 +40,6 @@ def keyword_terms(query: str) -> list[str]:
     return content or terms
 
 
-def fts_term(term: str) -> str:
-    """One term quoted (so '2024-0042' is the phrase '2024 0042', and no FTS syntax leaks in); a compound of
-    words also matches written as one word ("birth-weight" -> "birthweight", which the index holds too)."""
-    quoted = '"' + term.replace('"', '""') + '"'
-    one = words.joined(term)
-    return f'({quoted} OR "{one}")' if one is not None else quoted
-
-
 def term_alternatives(query: str) -> list[list[str]]:
     """The query's keyword terms, each with its other spelling: a compound of words also written as one
     word ("birth-weight" -> "birthweight"); the word index stems and splits each as it indexes."""
@@ -58,9 +50,16 @@ def term_alternatives(query: str) -> list[list[str]]:
     return out
 
 
+def fts_term(alternatives: list[str]) -> str:
+    """One term's spellings, each quoted (so '2024-0042' is the phrase '2024 0042', and no FTS syntax leaks
+    in) and ORed."""
+    quoted = ['"' + a.replace('"', '""') + '"' for a in alternatives]
+    return quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")"
+
+
 def fts_query(query: str) -> str:
     """The query's keyword terms ORed; the index's tokenizer stems each, so word forms match."""
-    return " OR ".join(fts_term(t) for t in keyword_terms(query))
+    return " OR ".join(fts_term(a) for a in term_alternatives(query))
 
 
 def rrf(lists: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:

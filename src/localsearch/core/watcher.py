@@ -297,20 +297,20 @@ class Watcher:
             time.sleep(0.02)
         return False
 
-    def _publish(self, force: bool = False) -> None:
+    def _publish(self) -> None:
         """Tell the window (on_state) and other processes (the state file) how each collection stands,
         only when that changed: a new mode at once, new counts (files pending, last change seen) at
         most every PUBLISH_EVERY_S. Idle, nothing is published (each publish rebuilds the window's
-        sidebar and writes a file). force: the thread is about to block or stop."""
+        sidebar and writes a file)."""
         for name, state in self.states.items():
             state.last_change = self.queue.last_event or state.last_change
         states = list(self.states.values())
         snapshot = [asdict(s) for s in states]
         modes = [(s.mode, s.detail, s.reorganising, s.offline) for s in states]
         with self._publish_lock:
-            if not force and snapshot == self._published:
+            if snapshot == self._published:
                 return
-            if not force and modes == self._published_modes and \
+            if modes == self._published_modes and \
                     time.monotonic() - self._published_at < PUBLISH_EVERY_S:
                 return  # only counts moved, and recently told: the loop's next turn tells them
             self._published, self._published_modes = snapshot, modes

@@ -31,7 +31,7 @@ from localsearch.gui.dialogs import FailuresDialog, SettingsDialog
 from localsearch.gui.filters import FilterBar
 from localsearch.gui.messages import MessageBar
 from localsearch.gui.results import HitRole, ResultDelegate, ResultsModel
-from localsearch.gui.sidebar import CollectionSidebar, state_text  # noqa: F401 (state_text: re-exported)
+from localsearch.gui.sidebar import CollectionSidebar
 from localsearch.gui.tasks import TaskRunner
 from localsearch.gui.thumbnails import ThumbnailLoader
 
@@ -405,9 +405,6 @@ class MainWindow(QMainWindow):
             self.show_message(str(e) if isinstance(e, KnownError) else plain_message(e))
 
         self.control.run(start, lambda _: setattr(self, "_changing", False), failed)
-
-    def restart_watching(self) -> None:
-        self._with_watcher_stopped(lambda: None)
 
     def _with_watcher_stopped(self, change: object, said: str | None = None) -> None:
         """Stop the writer off the GUI thread, apply `change`, start it again (then say `said`). The

@@ -6,6 +6,7 @@ connection, which WAL lets run while the writer commits.
 
 import json
 import os
+import random
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -112,6 +113,17 @@ def _insert_chunks(c: sqlite3.Connection, file_id: int, first_ord: int, chunks: 
             out.added_ids.append(int(cur.lastrowid or 0))
             out.added_vectors.append(vec)
     keywords.insert(c, indexed)
+
+
+def random_passages(conn: sqlite3.Connection, samples: int) -> Iterator[tuple[int, str]]:
+    """Up to `samples` passages (id, text) picked at random, for the spot checks of the indexes derived
+    from them; lazily, so a check that fails early reads no more."""
+    top = int(conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
+    for _ in range(samples if top else 0):
+        row = conn.execute("SELECT id, text FROM chunks WHERE id >= ? ORDER BY id LIMIT 1",
+                           (random.randint(1, top),)).fetchone()
+        if row is not None:
+            yield int(row[0]), str(row[1])
 
 
 def display_path(raw: bytes) -> str:

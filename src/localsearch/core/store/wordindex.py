@@ -11,7 +11,6 @@ FTS5 as before. Only the writer changes it (see wordsync); tantivy commits are a
 the last commit, which the next writer brings up to date from the log.
 """
 
-import random
 import shutil
 import sqlite3
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 
 from localsearch.core import log, words
 from localsearch.core.store import changelog
+from localsearch.core.store.catalog import random_passages
 
 try:
     import tantivy
@@ -175,13 +175,7 @@ class WordIndex:
     def spot_check(self, conn: sqlite3.Connection, samples: int = 3) -> bool:
         """A few passages picked at random from the catalog are held here with their words: a damaged
         or stale index is caught before it answers. Cheap (a few point lookups)."""
-        top = int(conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
-        for _ in range(samples if top else 0):
-            row = conn.execute("SELECT id, text FROM chunks WHERE id >= ? ORDER BY id LIMIT 1",
-                               (random.randint(1, top),)).fetchone()
-            if row is not None and not self.holds(int(row[0]), str(row[1])):
-                return False
-        return True
+        return all(self.holds(cid, text) for cid, text in random_passages(conn, samples))
 
     def tokens(self, text: str) -> list[str]:
         return [str(t) for t in self._analyzer.analyze(text)]
