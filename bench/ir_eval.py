@@ -160,7 +160,8 @@ def dense_reference(corpus: dict[str, dict[str, str]], queries: dict[str, str],
     return {q: ranked([ids[i] for i in top[n]]) for n, q in enumerate(qids)}
 
 
-def run_collection(spec: str, tag: str, reuse: bool, references: bool, fts5: bool = False) -> dict[str, object] | None:
+def run_collection(spec: str, tag: str, reuse: bool, references: bool, fts5: bool = False,
+                   precision: str | None = None) -> dict[str, object] | None:
     folder = Path(spec) if os.sep in spec or Path(spec).is_dir() else ir_data.ensure(spec)
     if folder is None or not (folder / "corpus.jsonl").exists():
         print(f"{spec}: no BEIR data; skipped", file=sys.stderr)
@@ -173,6 +174,11 @@ def run_collection(spec: str, tag: str, reuse: bool, references: bool, fts5: boo
     out: dict[str, object] = {"collection": name, "documents": len(corpus), "queries": len(queries), "tag": tag}
     if not reuse or not home.exists():
         shutil.rmtree(home, ignore_errors=True)
+        if precision is not None:
+            home_paths = paths.resolve(home)
+            home_paths.settings.parent.mkdir(parents=True, exist_ok=True)
+            home_paths.settings.write_text(json.dumps({"text_precision": precision}))
+            out["precision"] = precision
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "localsearch", "--home", str(home), "index", str(work / "files" / name),
                         "-c", name, "--no-progress"], check=True, stdout=subprocess.DEVNULL)
@@ -196,9 +202,12 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="query an existing home without indexing again")
     ap.add_argument("--no-references", action="store_true", help="skip the BM25 and dense references")
     ap.add_argument("--fts5", action="store_true", help="keywords from FTS5, not the fast word index (A/B)")
+    ap.add_argument("--precision", choices=["auto", "int8", "full"],
+                    help="how passages are encoded (the text_precision setting) when indexing")
     args = ap.parse_args()
     results = [r for spec in args.collections
-               if (r := run_collection(spec, args.tag, args.reuse, not args.no_references, args.fts5)) is not None]
+               if (r := run_collection(spec, args.tag, args.reuse, not args.no_references, args.fts5,
+                                       args.precision)) is not None]
     print(json.dumps(results, indent=1))
 
 

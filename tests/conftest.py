@@ -40,16 +40,18 @@ def service(home: paths_mod.Paths, fast_settings: Settings):
 
 
 @pytest.fixture(scope="session")
-def real_embedder():
-    """The packaged all-MiniLM-L6-v2, loaded once for the whole session (offline)."""
+def real_embedder(tmp_path_factory):
+    """The packaged all-MiniLM-L6-v2, loaded once for the whole session (offline); its 8-bit encoder,
+    where a test asks for it, is built once too."""
     from localsearch.core.embed import factory
 
-    return factory.create(Settings())
+    return factory.create(Settings(), tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture(scope="session")
-def image_model():
-    """The packaged EfficientNet-Lite0 on the CPU, loaded once for the whole session (offline)."""
+def image_model(tmp_path_factory):
+    """The packaged EfficientNet-Lite0 on the CPU, loaded once for the whole session (offline), through
+    ONNX Runtime as the app runs it (exported once for the session)."""
     from localsearch.core.embed.image import EfficientNetLite0
 
-    return EfficientNetLite0("cpu")
+    return EfficientNetLite0("cpu", build_dir=tmp_path_factory.mktemp("photo-models"))

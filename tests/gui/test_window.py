@@ -334,13 +334,17 @@ def test_settings_dialog_sets_the_photo_model_and_text_reading(qtbot):
     assert dialog.image_model.currentText().startswith("Built-in, works offline") and dialog.ocr.isChecked()
     assert dialog.model.currentText().startswith("Built-in, English, works offline"), "in words, not 'default'"
     assert dialog.device.currentText().startswith("Automatic")
+    assert dialog.precision.currentText().startswith("Automatic: fast for new collections")
     unchanged = dialog.result_settings()
-    assert (unchanged.text_model, unchanged.image_model, unchanged.device) == ("default", "default", "auto")
+    assert (unchanged.text_model, unchanged.image_model, unchanged.device, unchanged.text_precision) == (
+        "default", "default", "auto", "auto")
     dialog.image_model.setCurrentText("/models/my-clip")
     dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    dialog.precision.setCurrentIndex(dialog.precision.findData("full"))
     dialog.ocr.setChecked(False)
     chosen = dialog.result_settings()
     assert chosen.image_model == "/models/my-clip" and chosen.ocr is False and chosen.device == "cpu"
+    assert chosen.text_precision == "full"
     assert chosen.text_model == Settings().text_model, "the rest is kept"
     dialog.image_model.setCurrentIndex(dialog.image_model.findData("none"))
     assert dialog.result_settings().image_model == "none"

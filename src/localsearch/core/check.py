@@ -20,6 +20,8 @@ import faiss
 import numpy as np
 
 from localsearch.core import passages
+from localsearch.core.embed import variants
+from localsearch.core.embed.base import Embedder
 from localsearch.core.paths import Paths
 from localsearch.core.store import changelog, keywords, wordindex
 from localsearch.core.store.catalog import Catalog, Collection, random_passages
@@ -196,7 +198,7 @@ def image_dim(catalog: Catalog, col: Collection) -> int | None:
     return int(row[0]) // 4 if row else None
 
 
-def run(catalog: Catalog, vectors: Path, model_id: str, embed: Callable[[list[str]], np.ndarray] | None,
+def run(catalog: Catalog, vectors: Path, model_id: str, embedder: Embedder | None,
         compare_versions: bool) -> CheckResult:
     """Every check, over every collection. embed=None skips the re-embedding sample; compare_versions is
     off while another process writes (its index files may lawfully lag its commits until it saves)."""
@@ -233,12 +235,16 @@ def run(catalog: Catalog, vectors: Path, model_id: str, embed: Callable[[list[st
             if not found and not bad:
                 out.passed.append(f"{col.name}: {what} index matches the catalog "
                                   f"({catalog.vector_count(col.id, space)} vectors)")
-        if embed is None or col.model_id is None:
+        if embedder is None or col.model_id is None:
             continue
-        if col.model_id != model_id:
+        if variants.base(col.model_id) != model_id:
             out.skipped.append(f"{col.name}: made by {col.model_id}, not the configured model; not re-embedded")
             continue
-        cosines = sample_cosines(catalog, col, embed)
+        text = variants.choose(embedder, col.model_id, "auto")  # the variant that made it
+        if text.model_id != col.model_id:
+            out.skipped.append(f"{col.name}: made by {col.model_id}, which cannot run here; not re-embedded")
+            continue
+        cosines = sample_cosines(catalog, col, text.embed_texts)
         if cosines and min(cosines) < SAMPLE_MIN_COSINE:
             out.problems.append(Problem("model", col.name, f"{sum(c < SAMPLE_MIN_COSINE for c in cosines)} of "
                                         f"{len(cosines)} sampled passages embed differently now (lowest cosine "

@@ -22,6 +22,7 @@ import numpy as np
 from pebble import ProcessExpired, ProcessPool
 
 from localsearch.core import check, chunking, extract, extract_worker, log, ocr, passages, priority, repair, scanner
+from localsearch.core.embed import variants
 from localsearch.core.embed.base import Embedder
 from localsearch.core.embed.image import ImageEmbedder, label_text
 from localsearch.core.errors import ExtractionError
@@ -126,6 +127,7 @@ class Indexer:
         self.catalog = catalog
         self.image_embedder = image_embedder
         self.vectors_dir = vectors_dir
+        self.model = embedder  # as configured; self.embedder is the variant that indexes the collection at hand
         self.embedder = embedder
         self.settings = settings
         self.on_progress = on_progress or (lambda p: None)
@@ -284,6 +286,9 @@ class Indexer:
         left = self.catalog.ocr_left(col.id)
         if not left:
             return report
+        self.embedder = variants.choose(self.model, col.model_id, self.settings.text_precision)
+        if col.model_id is not None and col.model_id != self.embedder.model_id:
+            return report  # the next index pass re-embeds the collection; text read now would not match
         vindex, _ = self._vindex(col)
         progress = Progress(name, "reading text", total=min(left, max_photos or left))
         self.on_progress(progress)
@@ -357,7 +362,9 @@ class Indexer:
         return report
 
     def _bind_model(self, col: Collection, report: Report) -> Collection:
-        """Never mix vectors of two models: a collection made by another model is re-embedded."""
+        """Never mix vectors of two models (or two variants of one): a collection made by another is
+        re-embedded."""
+        self.embedder = variants.choose(self.model, col.model_id, self.settings.text_precision)
         image_id = self.image_embedder.model_id if self.image_embedder is not None else None
         text_changed = col.model_id is not None and col.model_id != self.embedder.model_id
         image_changed = col.image_model_id is not None and col.image_model_id != image_id

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from localsearch.core import check, folders, log, memory, scanner, search, words
+from localsearch.core.embed import variants
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
@@ -292,7 +293,7 @@ class Searcher:
         for col in cols:
             if col.model_id is None:
                 continue
-            if col.model_id != self.engine.model_id:
+            if variants.base(col.model_id) != self.engine.model_id:
                 out.warnings.append(
                     f"collection {col.name!r} was indexed with {col.model_id}; the configured model is "
                     f"{self.engine.model_id}. Run 'localsearch index --collection {col.name}' to reindex it. "

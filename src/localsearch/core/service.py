@@ -143,8 +143,14 @@ class Service:
         return watcher.Watcher(make_indexer, self.catalog, collections, force_polling=force_polling,
                                writer_lock=WriterLock(self.paths.data, "keeping collections current"),
                                poll_interval=poll_interval, state_file=self.watch_state_file, on_state=on_state,
-                               on_report=on_report, warm_up=lambda: self.embedder.embed_texts(["warm up"]),
+                               on_report=on_report, warm_up=self._warm_up,
                                on_error=on_error)
+
+    def _warm_up(self) -> None:
+        """Load the encoder a new collection would be indexed with (the 8-bit one, on a CPU, needs no torch)."""
+        from localsearch.core.embed import variants
+
+        variants.choose(self.embedder, None, self.settings.text_precision).embed_texts(["warm up"])
 
     def rename_collection(self, old: str, new: str) -> None:
         self.catalog.rename_collection(old, new)
@@ -216,7 +222,7 @@ class Service:
         alone = lock.try_acquire()  # another writer's index files may lawfully lag its commits
         try:
             return check.run(self.searcher.reader(), self.paths.vectors, self.model_id,
-                             self.embedder.embed_texts if sample else None, compare_versions=alone)
+                             self.embedder if sample else None, compare_versions=alone)
         finally:
             lock.release()
 
@@ -233,7 +239,7 @@ class Service:
                 self.restore(salvage)
             else:
                 found = check.run(self.catalog, self.paths.vectors, self.model_id,
-                                  self.embedder.embed_texts if sample else None, compare_versions=True)
+                                  self.embedder if sample else None, compare_versions=True)
                 if found.healthy:
                     return repair.RepairResult([], found)
                 damage = [p.detail for p in found.problems if p.area == "catalog"]

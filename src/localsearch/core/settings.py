@@ -34,6 +34,7 @@ class Settings:
     text_model: str = DEFAULT_TEXT_MODEL
     image_model: str = "default"  # default (EfficientNet-Lite0, packaged) | none
     device: str = "auto"  # auto | cpu | cuda
+    text_precision: str = "auto"  # auto | int8 | full: how passages are encoded on a CPU (see embed.variants)
     max_file_mb: float = 100.0
     parse_timeout_s: float = 60.0
     excludes: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDES))
@@ -83,6 +84,7 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "reranker": ((lambda v: isinstance(v, str)), "a folder, a model name, or empty for none"),
     "image_model": _TEXT,
     "device": _one_of("auto", "cpu", "cuda"),
+    "text_precision": _one_of("auto", "int8", "full"),
     "max_file_mb": _number(0.001, 1_000_000),
     "parse_timeout_s": _number(1, 86_400),
     "excludes": ((lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)), "a list of name patterns"),

@@ -15,6 +15,9 @@ PHOTO_MODELS = [("Built-in, works offline (EfficientNet-Lite0)", "default"),
                 ("CLIP ViT-B/32: words find photos directly (downloads once)", "sentence-transformers/clip-ViT-B-32")]
 DEVICES = [("Automatic: when there is one", "auto"), ("Never: the processor only", "cpu"),
            ("Always: an NVIDIA card (CUDA)", "cuda")]
+PRECISIONS = [("Automatic: fast for new collections, the others as they are", "auto"),
+              ("Fast: about 3 times quicker on the processor", "int8"),
+              ("Exact: full precision, slower", "full")]
 
 
 def choices(combo: QComboBox, options: list[tuple[str, str]], current: str) -> None:
@@ -68,6 +71,8 @@ class SettingsDialog(QDialog):
         self.ocr.setChecked(settings.ocr)
         self.device = QComboBox()
         choices(self.device, DEVICES, settings.device)
+        self.precision = QComboBox()
+        choices(self.precision, PRECISIONS, settings.text_precision)
         self.max_mb = QDoubleSpinBox()
         self.max_mb.setRange(1, 100_000)
         self.max_mb.setSuffix(" MiB")
@@ -86,6 +91,9 @@ class SettingsDialog(QDialog):
         form.addRow("", self.ocr)
         form.addRow("Use the graphics card", explained(self.device, "For indexing and search; Automatic uses an "
                                                        "NVIDIA card when there is one."))
+        form.addRow("Reading speed", explained(self.precision, "Fast reads documents with 8-bit arithmetic: the "
+                                               "same results to within 1 %. Switching re-reads the collections made "
+                                               "the other way."))
         form.addRow("Largest file to read", self.max_mb)
         form.addRow("Skip files and folders named", self.excludes)
         form.addRow("", self.serve_api)
@@ -107,6 +115,7 @@ class SettingsDialog(QDialog):
                                    image_model=chosen(self.image_model) or "default",
                                    ocr=self.ocr.isChecked(), serve_api=self.serve_api.isChecked(),
                                    device=chosen(self.device) or "auto", max_file_mb=self.max_mb.value(),
+                                   text_precision=chosen(self.precision) or "auto",
                                    excludes=excludes)
 
 

@@ -1,6 +1,7 @@
 """The Embedder interface every text model implements."""
 
 import threading
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -49,6 +50,15 @@ class LazyModel:
             if self._model is None:
                 self._model = self._load()
         return self._model
+
+
+def gpu_likely(preference: str) -> bool:
+    """Whether a model would run on a GPU; asks torch (a 3 s import) only where an NVIDIA driver is present."""
+    if preference != "auto":
+        return preference != "cpu"
+    if not (Path("/proc/driver/nvidia").exists() or Path("/dev/nvidia0").exists()):
+        return False
+    return resolve_device("auto") == "cuda"
 
 
 def resolve_device(preference: str) -> str:

@@ -26,11 +26,11 @@ def create(settings: Settings, cache_dir: Path | None = None) -> Embedder:
         return hashing.HashingEmbedder()
     if name in ("", DEFAULT_TEXT_MODEL):
         return SentenceEmbedder(packaged_model_dir(), DEFAULT_MODEL_ID, settings.device, offline=True,
-                                batch_size=settings.embed_batch)
+                                batch_size=settings.embed_batch, build_dir=cache_dir)
     folder = Path(name).expanduser()
     if folder.is_dir():
         return SentenceEmbedder(folder.resolve(), model_id_for(name), settings.device, offline=True,
-                                batch_size=settings.embed_batch)
+                                batch_size=settings.embed_batch, build_dir=cache_dir)
     # A hub name: the only path that may download, and only because the user asked for it.
     return SentenceEmbedder(name, name, settings.device, offline=False, batch_size=settings.embed_batch,
                             cache_dir=cache_dir)

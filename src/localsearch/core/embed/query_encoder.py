@@ -54,6 +54,11 @@ def weights(model_dir: Path) -> dict[str, np.ndarray]:
             if not k.removeprefix("bert.").startswith("pooler.") and not k.endswith("position_ids")}
 
 
+def is_linear(name: str, shape: tuple[int, ...]) -> bool:
+    """A linear layer's weight matrix (out, in), as opposed to an embedding table or a norm."""
+    return name.endswith(".weight") and len(shape) == 2 and "embeddings." not in name
+
+
 def external(name: str, shape: tuple[int, ...]) -> Any:
     """A float initializer whose data is supplied when the session opens (add_external_initializers)."""
     from onnx import TensorProto
@@ -65,15 +70,20 @@ def external(name: str, shape: tuple[int, ...]) -> Any:
     return tensor
 
 
-def bert_graph(shapes: dict[str, tuple[int, ...]], layers: int, heads: int, eps: float) -> Any:
+def bert_graph(shapes: dict[str, tuple[int, ...]], layers: int, heads: int, eps: float,
+               matmul: bool = False) -> Any:
     """One sequence of token ids (and their positions) -> hidden states (tokens, hidden).
 
     The weights are left out ("external data"): the session is handed them in place, with no copy
-    into the graph and back out of it."""
+    into the graph and back out of it. matmul: each linear layer as MatMul by its weight transposed
+    (in, out), then Add of its bias, which is the form ONNX Runtime's quantizer turns into integer
+    products; node names are their outputs' names ("l0_ffn_mm" is layer 0's feed-forward output)."""
     from onnx import TensorProto, helper, numpy_helper
 
     dim = shapes["embeddings.word_embeddings.weight"][1]
     hd = dim // heads
+    if matmul:
+        shapes = {k: (v[::-1] if is_linear(k, v) else v) for k, v in shapes.items()}
     inits = [external(name, shape) for name, shape in shapes.items()]
     inits += [numpy_helper.from_array(np.array(v, dtype=np.int64), k) for k, v in
              {"split_heads": [-1, heads, hd], "join_heads": [-1, dim], "token_type": [0]}.items()]
@@ -82,10 +92,12 @@ def bert_graph(shapes: dict[str, tuple[int, ...]], layers: int, heads: int, eps:
     nodes = []
 
     def op(kind: str, inputs: list[str], out: str, **attrs: Any) -> str:
-        nodes.append(helper.make_node(kind, inputs, [out], **attrs))
+        nodes.append(helper.make_node(kind, inputs, [out], name=out, **attrs))
         return out
 
     def linear(x: str, name: str, out: str) -> str:  # x is (tokens, in): one sequence, no batch axis
+        if matmul:
+            return op("Add", [op("MatMul", [x, name + ".weight"], out + "_mm"), name + ".bias"], out)
         return op("Gemm", [x, name + ".weight", name + ".bias"], out, transB=1)
 
     def norm(x: str, name: str, out: str) -> str:

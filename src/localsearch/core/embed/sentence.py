@@ -9,8 +9,8 @@ from typing import Any, Literal
 import numpy as np
 
 from localsearch.core import log
-from localsearch.core.embed import query_encoder
-from localsearch.core.embed.base import LazyModel, normalise, resolve_device
+from localsearch.core.embed import query_encoder, variants
+from localsearch.core.embed.base import Embedder, LazyModel, gpu_likely, normalise, resolve_device
 from localsearch.core.embed.tokens import TokenCounter
 from localsearch.core.errors import ModelUnavailable
 
@@ -72,7 +72,8 @@ def min_cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 class SentenceEmbedder(LazyModel):
     def __init__(self, source: str | Path, model_id: str, device: str = "auto", offline: bool = True,
-                 batch_size: int = 64, cache_dir: Path | None = None, allow_bf16: bool = True) -> None:
+                 batch_size: int = 64, cache_dir: Path | None = None, allow_bf16: bool = True,
+                 build_dir: Path | None = None) -> None:
         self.source = source
         self._model_id = model_id
         self.device_pref = device
@@ -89,6 +90,9 @@ class SentenceEmbedder(LazyModel):
         self._query_lock = threading.Lock()  # not _lock: a query must not wait for the bulk model to load
         self._dim = self._dim_from_folder()
         self._counter: TokenCounter | Literal[False] | None = None
+        self.build_dir = build_dir  # where models built from this one are kept (the 8-bit encoder)
+        self._int8: Embedder | Literal[False] | None = None
+        self._int8_lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -152,6 +156,28 @@ class SentenceEmbedder(LazyModel):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return normalise(self._encode(self.model, texts, self.bf16))
+
+    def int8(self) -> Embedder | None:
+        """The 8-bit encoder of this model for indexing on a CPU (see embed.int8), or None where the model
+        is not a plain BERT, a GPU does the work, or the built model fails its check. Built once."""
+        with self._int8_lock:
+            if self._int8 is None:
+                self._int8 = self._make_int8() or False
+            return self._int8 or None
+
+    def _make_int8(self) -> Embedder | None:
+        folder = self._folder()
+        if folder is None or self.build_dir is None or gpu_likely(self.device_pref) \
+                or not query_encoder.supported(folder):
+            return None
+        from localsearch.core.embed import int8
+
+        try:
+            return variants.Int8Text(self, int8.Int8Encoder(folder, self.build_dir))
+        except Exception as e:  # a build that fails or does not hold: full precision does the work
+            log.embed.warning("8-bit text model unavailable for %s (%s: %s); indexing in full precision",
+                              folder, type(e).__name__, e)
+            return None
 
     def fast_query_available(self) -> bool:
         if self._fast_ok is None:  # three JSON reads: once, not per query
