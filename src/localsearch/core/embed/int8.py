@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from localsearch.core import atomic, log
-from localsearch.core.embed import query_encoder
+from localsearch.core import log
+from localsearch.core.embed import built, query_encoder
 from localsearch.core.embed.base import normalise
 from localsearch.core.embed.calibration import TEXTS
 
@@ -156,9 +156,7 @@ def build(model_dir: Path, out: Path) -> float:
     got = np.stack([_pooled(_run(session, ids)[0]) for ids in sequences])
     lowest = float(np.min(np.sum(got * reference, axis=1)))
     if lowest >= MIN_COSINE:
-        atomic.write_bytes(out, data)
-        atomic.write_text(out.with_suffix(".json"), json.dumps(
-            {"sha256": hashlib.sha256(data).hexdigest(), "min_cosine": lowest, "recipe": RECIPE}))
+        built.keep(out, data, min_cosine=lowest, recipe=RECIPE)
     return lowest
 
 
@@ -175,14 +173,8 @@ def cache_key(model_dir: Path) -> str:
 
 def _verified(path: Path) -> bytes | None:
     """The cached model, if it is whole and passed its check when built."""
-    try:
-        meta = json.loads(path.with_suffix(".json").read_text())
-        data = path.read_bytes()
-    except (OSError, ValueError):
-        return None
-    if meta.get("sha256") != hashlib.sha256(data).hexdigest() or float(meta.get("min_cosine", 0)) < MIN_COSINE:
-        return None
-    return data
+    found = built.load(path, MIN_COSINE)
+    return found[0] if found else None
 
 
 class Int8Encoder:

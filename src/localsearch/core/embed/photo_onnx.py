@@ -9,14 +9,14 @@ as torch's, so the model id does not change. ONNX Runtime runs it ~2x faster tha
 
 import hashlib
 import io
-import json
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from localsearch.core import atomic, log
+from localsearch.core import log
+from localsearch.core.embed import built
 from localsearch.core.embed.base import normalise
 
 RECIPE = "effnet-lite0-onnx-v1"
@@ -83,9 +83,7 @@ def build(model: Any, labels: list[str], out: Path) -> float:
     pooled, probs = _session(data).run(None, {"x": x})
     lowest = float(np.min(np.sum(normalise(pooled) * normalise(reference), axis=1)))
     if lowest >= MIN_COSINE and np.array_equal(probs.argmax(axis=1), top):
-        atomic.write_bytes(out, data)
-        atomic.write_text(out.with_suffix(".json"), json.dumps(
-            {"sha256": hashlib.sha256(data).hexdigest(), "labels": labels, "min_cosine": lowest, "recipe": RECIPE}))
+        built.keep(out, data, labels=labels, min_cosine=lowest, recipe=RECIPE)
     return lowest
 
 
@@ -104,15 +102,12 @@ class OnnxPhotoModel:
 
     @classmethod
     def cached(cls, path: Path) -> "OnnxPhotoModel | None":
-        try:
-            meta = json.loads(path.with_suffix(".json").read_text())
-            data = path.read_bytes()
-        except (OSError, ValueError):
+        found = built.load(path, MIN_COSINE)
+        if found is None:
             return None
-        if meta.get("sha256") != hashlib.sha256(data).hexdigest() or float(meta.get("min_cosine", 0)) < MIN_COSINE:
-            return None
+        data, facts = found
         try:
-            return cls(data, [str(label) for label in meta["labels"]])
+            return cls(data, [str(label) for label in facts["labels"]])
         except Exception as e:  # noqa: BLE001 - an export this runtime cannot open: torch does the work
             log.embed.warning("cannot open the exported photo model %s: %s", path, e)
             return None
