@@ -16,6 +16,7 @@ BAD = {
     "text_model": [42, "", None, ["x"]],
     "image_model": [0, "  "],
     "device": ["gpu", 1],
+    "text_precision": ["fast", 8, None],
     "max_file_mb": ["abc", -5, 0, True, None],
     "parse_timeout_s": [0, "60"],
     "excludes": ["*.log", [1, 2], None],
@@ -31,7 +32,7 @@ BAD = {
     "embed_budget_s": [0, -1, "fast", None],
     "reranker": [None, 3, ["x"]],
 }
-GOOD = {"text_model": "/models/e5", "image_model": "none", "device": "cpu", "max_file_mb": 5, "parse_timeout_s": 2.5,
+GOOD = {"text_model": "/models/e5", "image_model": "none", "device": "cpu", "text_precision": "full", "max_file_mb": 5, "parse_timeout_s": 2.5,
         "excludes": ["*.log"], "min_similarity": 0.3, "vector_compression": "sq8", "ocr": False,
         "follow_symlinks_outside": True, "serve_api": True, "api_port": 9000, "embed_batch": 8,
         "commit_every_chunks": 100, "max_passages_per_file": 200, "embed_budget_s": 30,

@@ -16,7 +16,7 @@ PHOTO_MODELS = [("Built-in, works offline (EfficientNet-Lite0)", "default"),
 DEVICES = [("Automatic: when there is one", "auto"), ("Never: the processor only", "cpu"),
            ("Always: an NVIDIA card (CUDA)", "cuda")]
 PRECISIONS = [("Automatic: fast for new collections, the others as they are", "auto"),
-              ("Fast: about 3 times quicker on the processor", "int8"),
+              ("Fast: about 2.5 times quicker on the processor", "int8"),
               ("Exact: full precision, slower", "full")]
 
 

@@ -1,4 +1,4 @@
-"""The text model in 8-bit integers, for indexing on a CPU: about 3x the passages per second of fp32.
+"""The text model in 8-bit integers, for indexing on a CPU: ~2.6x the passages per second of fp32.
 
 Built once per machine from the model's own weights and kept in the cache folder:
 1. the BERT graph of `query_encoder`, its linear layers as MatMul (the form the quantizer handles);
