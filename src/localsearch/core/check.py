@@ -200,7 +200,7 @@ def image_dim(catalog: Catalog, col: Collection) -> int | None:
 
 def run(catalog: Catalog, vectors: Path, model_id: str, embedder: Embedder | None,
         compare_versions: bool) -> CheckResult:
-    """Every check, over every collection. embed=None skips the re-embedding sample; compare_versions is
+    """Every check, over every collection. embedder=None skips the re-embedding sample; compare_versions is
     off while another process writes (its index files may lawfully lag its commits until it saves)."""
     out = CheckResult()
     damage = catalog_problems(catalog.conn)

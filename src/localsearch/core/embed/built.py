@@ -9,6 +9,17 @@ from typing import Any
 from localsearch.core import atomic
 
 
+def session(model: Any, threads: int = 0) -> Any:
+    """An ONNX Runtime session on the CPU for a model (bytes or an onnx ModelProto); threads 0: one per core."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    data = model if isinstance(model, bytes) else model.SerializeToString()
+    return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+
+
 def keep(path: Path, data: bytes, **facts: Any) -> None:
     """Write the model, then its note (each atomically): a model without a note is never used."""
     atomic.write_bytes(path, data)

@@ -18,7 +18,6 @@ cosine 0.993, mean 0.998.
 """
 
 import hashlib
-import json
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +28,6 @@ import numpy as np
 
 from localsearch.core import log
 from localsearch.core.embed import built, query_encoder
-from localsearch.core.embed.base import normalise
 from localsearch.core.embed.calibration import TEXTS
 
 RECIPE = "sq0.7-l01ffn-v2"  # part of the cache key: a new recipe builds a new model
@@ -38,20 +36,11 @@ KEEP_FLOAT = ("l0_ffn_mm", "l1_ffn_mm")
 MIN_COSINE = 0.99
 
 
-def window(model_dir: Path) -> int:
-    """How many word pieces the model reads."""
-    return int(json.loads((model_dir / "sentence_bert_config.json").read_text()).get("max_seq_length", 256))
-
-
 def _graph(model_dir: Path) -> Any:
     """The fp32 graph in MatMul form, its weights inline."""
     from onnx import numpy_helper
 
-    config = json.loads((model_dir / "config.json").read_text())
-    weights = query_encoder.weights(model_dir)
-    model = query_encoder.bert_graph({k: v.shape for k, v in weights.items()}, int(config["num_hidden_layers"]),
-                                     int(config["num_attention_heads"]), float(config.get("layer_norm_eps", 1e-12)),
-                                     matmul=True)
+    model, weights = query_encoder.graph_for(model_dir, matmul=True)
     inits = []
     for init in model.graph.initializer:
         w = weights.get(init.name)
@@ -65,35 +54,9 @@ def _graph(model_dir: Path) -> Any:
     return model
 
 
-class Tokens:
-    def __init__(self, model_dir: Path, window: int) -> None:
-        from tokenizers import Tokenizer
-
-        self._tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tok.no_padding()
-        self._tok.enable_truncation(window)
-
-    def ids(self, texts: list[str]) -> list[np.ndarray]:
-        return [np.array(e.ids, dtype=np.int64) for e in self._tok.encode_batch(texts)]
-
-
-def _session(model: Any, threads: int = 0) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads  # 0: one per physical core
-    options.inter_op_num_threads = 1
-    data = model if isinstance(model, bytes) else model.SerializeToString()
-    return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
-
-
-def _run(session: Any, ids: np.ndarray, outputs: list[str] | None = None) -> list[np.ndarray]:
-    result: list[np.ndarray] = session.run(outputs, {"ids": ids, "positions": np.arange(len(ids), dtype=np.int64)})
-    return result
-
-
-def _smooth(model: Any, sequences: list[np.ndarray]) -> None:
-    """Scale each linear layer's input channels (in place, on `model`) from the largest activations."""
+def _smooth(model: Any, sequences: list[np.ndarray]) -> np.ndarray:
+    """Scale each linear layer's input channels (in place, on `model`) from the largest activations of the
+    float model on `sequences`; returns that model's vectors of them, the reference for the check."""
     from onnx import ModelProto, TensorProto, helper, numpy_helper
 
     users: dict[str, list[Any]] = {}
@@ -104,10 +67,13 @@ def _smooth(model: Any, sequences: list[np.ndarray]) -> None:
     probe = ModelProto()
     probe.CopyFrom(model)
     probe.graph.output.extend(helper.make_tensor_value_info(s, TensorProto.FLOAT, None) for s in sources)
-    session = _session(probe)
+    session = built.session(probe)
     amax: dict[str, np.ndarray] = {}
+    reference = []
     for ids in sequences:
-        for name, out in zip(sources, _run(session, ids, sources)):
+        hidden, *outs = query_encoder.run(session, ids, [model.graph.output[0].name, *sources])
+        reference.append(query_encoder.pooled(hidden))
+        for name, out in zip(sources, outs):
             m = np.abs(out).max(0)
             amax[name] = np.maximum(amax[name], m) if name in amax else m
     inits = {i.name: i for i in model.graph.initializer}
@@ -128,11 +94,7 @@ def _smooth(model: Any, sequences: list[np.ndarray]) -> None:
     ordered = [scale_nodes[i.name] for i in model.graph.input if i.name in scale_nodes] + ordered
     del model.graph.node[:]
     model.graph.node.extend(ordered)
-
-
-def _pooled(hidden: np.ndarray) -> np.ndarray:
-    out: np.ndarray = normalise(hidden.mean(0, keepdims=True))[0]
-    return out
+    return np.stack(reference)
 
 
 def build(model_dir: Path, out: Path) -> float:
@@ -141,19 +103,16 @@ def build(model_dir: Path, out: Path) -> float:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model = _graph(model_dir)
-    tokens = Tokens(model_dir, window(model_dir))
-    sequences = tokens.ids(list(TEXTS))
-    float_session = _session(model)
-    reference = np.stack([_pooled(_run(float_session, ids)[0]) for ids in sequences])
-    _smooth(model, sequences)
+    sequences = query_encoder.Tokens(model_dir).ids(list(TEXTS))
+    reference = _smooth(model, sequences)
     attention = [n.name for n in model.graph.node if n.op_type == "MatMul" and not n.name.endswith("_mm")]
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         quantized = Path(tmp) / "int8.onnx"
         quantize_dynamic(model, quantized, weight_type=QuantType.QInt8, per_channel=True,
                          nodes_to_exclude=attention + list(KEEP_FLOAT))
         data = quantized.read_bytes()
-    session = _session(data)
-    got = np.stack([_pooled(_run(session, ids)[0]) for ids in sequences])
+    session = built.session(data)
+    got = np.stack([query_encoder.pooled(query_encoder.run(session, ids)[0]) for ids in sequences])
     lowest = float(np.min(np.sum(got * reference, axis=1)))
     if lowest >= MIN_COSINE:
         built.keep(out, data, min_cosine=lowest, recipe=RECIPE)
@@ -193,15 +152,12 @@ class Int8Encoder:
             data = _verified(path)
             if data is None:
                 raise ValueError(f"the 8-bit model reproduces fp32 only to cosine {lowest:.4f} (< {MIN_COSINE})")
-        self._session = _session(data, threads=1)
-        self._tokens = Tokens(model_dir, window(model_dir))
+        self._session = built.session(data, threads=1)
+        self._tokens = query_encoder.Tokens(model_dir)
         self._pool = ThreadPoolExecutor(max(1, min(8, os.cpu_count() or 1)), thread_name_prefix="int8")
 
     def _one(self, ids: np.ndarray) -> np.ndarray:
-        return _pooled(_run(self._session, ids)[0])
+        return query_encoder.pooled(query_encoder.run(self._session, ids)[0])
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return np.stack(list(self._pool.map(self._one, self._tokens.ids(texts))))
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False)

@@ -61,15 +61,6 @@ def _to_onnx(head: Any, buffer: io.BytesIO) -> None:
                       dynamic_axes={"x": {0: "n"}, "pooled": {0: "n"}, "probs": {0: "n"}}, opset_version=17)
 
 
-def _session(data: bytes, threads: int = 0) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
-
-
 def build(model: Any, labels: list[str], out: Path) -> float:
     """Export the torch `model`, compare it with torch on the probe images, and keep it (atomically) if it
     holds; returns the lowest cosine."""
@@ -80,7 +71,7 @@ def build(model: Any, labels: list[str], out: Path) -> float:
     with torch.inference_mode():
         features = model.extract_features(torch.from_numpy(x)).mean(dim=(2, 3))
         reference, top = features.numpy(), model._fc(features).argmax(dim=1).numpy()
-    pooled, probs = _session(data).run(None, {"x": x})
+    pooled, probs = built.session(data).run(None, {"x": x})
     lowest = float(np.min(np.sum(normalise(pooled) * normalise(reference), axis=1)))
     if lowest >= MIN_COSINE and np.array_equal(probs.argmax(axis=1), top):
         built.keep(out, data, labels=labels, min_cosine=lowest, recipe=RECIPE)
@@ -97,7 +88,7 @@ class OnnxPhotoModel:
     """A verified export from the cache: (n, 3, 224, 224) normalised images -> (features, class probabilities)."""
 
     def __init__(self, data: bytes, labels: list[str]) -> None:
-        self._session = _session(data)
+        self._session = built.session(data)
         self.labels = labels
 
     @classmethod

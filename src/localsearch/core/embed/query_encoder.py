@@ -135,16 +135,53 @@ def bert_graph(shapes: dict[str, tuple[int, ...]], layers: int, heads: int, eps:
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
 
 
+def window(model_dir: Path) -> int:
+    """How many word pieces the model reads."""
+    return int(json.loads((model_dir / "sentence_bert_config.json").read_text()).get("max_seq_length", 256))
+
+
+def graph_for(model_dir: Path, matmul: bool = False) -> tuple[Any, dict[str, np.ndarray]]:
+    """The model's graph (weights left out) and its weights by name, as stored."""
+    config = json.loads((model_dir / "config.json").read_text())
+    found = weights(model_dir)
+    model = bert_graph({k: v.shape for k, v in found.items()}, int(config["num_hidden_layers"]),
+                       int(config["num_attention_heads"]), float(config.get("layer_norm_eps", 1e-12)), matmul=matmul)
+    return model, found
+
+
+class Tokens:
+    """Texts -> token ids as the model reads them: no padding, cut at its window."""
+
+    def __init__(self, model_dir: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tok.no_padding()
+        self._tok.enable_truncation(window(model_dir))
+
+    def ids(self, texts: list[str]) -> list[np.ndarray]:
+        return [np.array(e.ids, dtype=np.int64) for e in self._tok.encode_batch(texts)]
+
+    def one(self, text: str) -> np.ndarray:
+        return np.array(self._tok.encode(text).ids, dtype=np.int64)
+
+
+def run(session: Any, ids: np.ndarray, outputs: list[str] | None = None) -> list[np.ndarray]:
+    result: list[np.ndarray] = session.run(outputs, {"ids": ids, "positions": np.arange(len(ids), dtype=np.int64)})
+    return result
+
+
+def pooled(hidden: np.ndarray) -> np.ndarray:
+    """Mean over the tokens, normalised: the sentence-transformers pooling this graph supports."""
+    out: np.ndarray = normalise(hidden.mean(0, keepdims=True))[0]
+    return out
+
+
 class QueryEncoder:
     def __init__(self, model_dir: Path, threads: int = 1) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
-        config = json.loads((model_dir / "config.json").read_text())
-        st_config = json.loads((model_dir / "sentence_bert_config.json").read_text())
-        self._weights = weights(model_dir)  # kept: the session reads them in place
-        model = bert_graph({k: v.shape for k, v in self._weights.items()}, int(config["num_hidden_layers"]),
-                           int(config["num_attention_heads"]), float(config.get("layer_norm_eps", 1e-12)))
+        model, self._weights = graph_for(model_dir)  # weights kept: the session reads them in place
         options = ort.SessionOptions()
         # One query is small: on few cores a second thread only fights the keyword search beside it.
         options.intra_op_num_threads = threads
@@ -152,13 +189,8 @@ class QueryEncoder:
         self._values = [ort.OrtValue.ortvalue_from_numpy(v) for v in self._weights.values()]  # views, kept too
         options.add_external_initializers(list(self._weights), self._values)
         self._session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(int(st_config.get("max_seq_length", 256)))
-        self.dim = int(config["hidden_size"])
+        self.tokens = Tokens(model_dir)
+        self.dim = int(self._weights["embeddings.word_embeddings.weight"].shape[1])
 
     def encode(self, text: str) -> np.ndarray:
-        ids = np.array(self.tokenizer.encode(text).ids, dtype=np.int64)
-        hidden = self._session.run(None, {"ids": ids, "positions": np.arange(len(ids), dtype=np.int64)})[0]
-        pooled: np.ndarray = normalise(hidden.mean(0, keepdims=True))[0]
-        return pooled
+        return pooled(run(self._session, self.tokens.one(text))[0])
