@@ -26,7 +26,9 @@ PASSAGES = [
 
 def test_the_8bit_model_is_built_once_checked_and_faithful_to_fp32(tmp_path, real_embedder):
     folder = sentence.packaged_model_dir()
+    handlers = list(logging.getLogger().handlers)
     encoder = int8.Int8Encoder(folder, tmp_path / "models")
+    assert logging.getLogger().handlers == handlers  # the quantizer's advice did not set up stderr logging
     built = list((tmp_path / "models").glob("*.onnx"))
     assert len(built) == 1 and oct(built[0].stat().st_mode & 0o777) == "0o600"
     fp32 = np.stack([query_encoder.QueryEncoder(folder).encode(t) for t in PASSAGES])
@@ -100,6 +102,38 @@ def test_a_full_precision_collection_is_kept_and_a_change_of_setting_re_embeds_i
         assert service.check().healthy
         hits = service.search(Query("when is the heating fixed", k=1)).hits
         assert Path(hits[0].path).name == "new.txt"
+    finally:
+        service.close()
+
+
+def test_a_pass_with_nothing_to_embed_loads_no_model(tmp_path, real_embedder, monkeypatch):
+    docs = docgen.mixed_folder(tmp_path / "docs")
+    service = _service(tmp_path, real_embedder, "auto")
+    try:
+        service.index("docs", [str(docs)])
+    finally:
+        service.close()
+    made: list[Path] = []
+    real = int8.Int8Encoder
+
+    def counted(model_dir: Path, cache_dir: Path) -> int8.Int8Encoder:
+        made.append(cache_dir)
+        return real(model_dir, cache_dir)
+
+    monkeypatch.setattr(int8, "Int8Encoder", counted)
+    fresh = sentence.SentenceEmbedder(sentence.packaged_model_dir(), sentence.DEFAULT_MODEL_ID, "cpu",
+                                      build_dir=real_embedder.build_dir)  # nothing loaded yet, as in a new process
+    service = _service(tmp_path, fresh, "auto")
+    try:
+        report = service.index("docs")
+        assert report.unchanged == 9 and report.chunks == 0
+        assert made == []  # the collection stays 8-bit without its encoder being loaded
+        assert service.catalog.collection("docs").model_id == sentence.DEFAULT_MODEL_ID + variants.INT8
+        (docs / "new.txt").write_text("The boiler is serviced every autumn by the building manager.")
+        report = service.index("docs")
+        assert report.added == 1 and report.reindexed_from is None and len(made) == 1  # loaded when needed
+        assert Path(service.search(Query("who maintains the heating system", k=1)).hits[0].path).name == "new.txt"
+        assert service.check().healthy
     finally:
         service.close()
 

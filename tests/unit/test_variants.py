@@ -15,8 +15,10 @@ class WithInt8(HashingEmbedder):
     def __init__(self, available: bool = True) -> None:
         super().__init__()
         self.available = available
+        self.lazy: list[bool] = []
 
-    def int8(self):
+    def int8(self, lazy: bool = False):
+        self.lazy.append(lazy)
         return variants.Int8Text(self, Halves()) if self.available else None
 
 
@@ -30,6 +32,22 @@ def test_a_new_collection_gets_the_8bit_encoder_and_a_made_one_keeps_its_variant
     assert variants.choose(model, full, "int8").model_id == fast  # asked for: re-embedded
     assert variants.choose(model, fast, "full").model_id == full
     assert variants.choose(model, None, "full").model_id == full
+    # only a collection the 8-bit encoder already made may defer loading it: nothing else can be decided later
+    assert model.lazy == [False, True, False, False]
+
+
+def test_a_deferred_encoder_is_made_at_first_use_and_falls_back_to_full_precision():
+    made: list[int] = []
+
+    def make() -> Halves:
+        made.append(1)
+        return Halves()
+
+    deferred = variants.Deferred(make, lambda texts: np.zeros((len(texts), 384), dtype=np.float32))
+    assert made == []
+    assert np.allclose(deferred.encode(["a"]), 0.5) and made == [1]
+    unavailable = variants.Deferred(lambda: None, lambda texts: np.ones((len(texts), 384), dtype=np.float32))
+    assert np.allclose(unavailable.encode(["a", "b"]), 1.0)
 
 
 def test_without_an_8bit_encoder_full_precision_indexes():

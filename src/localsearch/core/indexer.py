@@ -51,6 +51,7 @@ class Report:
     collection: str
     scanned: int = 0
     unchanged: int = 0
+    touched: int = 0  # of `unchanged`, files whose mtime moved but whose content did not (nothing re-read)
     added: int = 0
     updated: int = 0
     retried: int = 0
@@ -346,6 +347,7 @@ class Indexer:
         ivindex = self._vindex(col, "image")[0] if self.image_embedder is not None else None
         report.scanned = len(scan.files)
         todo, missing = self._diff(scan, known, report)
+        todo = self._same_content(todo, known, report)
         self._sweep(col, vindex, ivindex, known, todo, missing, report)
         run = _Run(self, col, vindex, ivindex, report, total=len(todo) + len(scan.problems))
         run.record_problems(scan.problems)
@@ -403,6 +405,32 @@ class Indexer:
             if raw not in seen and raw not in problem_paths and not scanner.under_any(raw, scan.protected)
         }
         return todo, missing
+
+    def _same_content(self, todo: list[scanner.Entry], known: dict[bytes, FileRow],
+                      report: Report) -> list[scanner.Entry]:
+        """A file whose mtime moved but whose size and content hash did not (touched, copied over with
+        the same bytes, a checkout that rewrote it) keeps its passages and vectors: only its mtime is
+        recorded. Hashing reads the file once and needs neither a parser nor a model."""
+        left: list[scanner.Entry] = []
+        stamps: list[tuple[int, int]] = []
+        for e in todo:
+            row = known.get(e.raw_path)
+            if row is None or row.status != "ok" or not row.hash or row.size != e.size:
+                left.append(e)
+                continue
+            try:
+                same = extract_worker.file_hash(e.raw_path) == row.hash
+            except ExtractionError:
+                same = False
+            if same:
+                stamps.append((row.id, e.mtime_ns))
+            else:
+                left.append(e)
+        if stamps:
+            self.catalog.touch_files(stamps)
+            report.unchanged += len(stamps)
+            report.touched += len(stamps)
+        return left
 
     def _sweep(self, col: Collection, vindex: VectorIndex, ivindex: VectorIndex | None, known: dict[bytes, FileRow],
                todo: list[scanner.Entry], missing: dict[bytes, FileRow], report: Report) -> None:

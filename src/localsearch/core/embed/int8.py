@@ -18,6 +18,7 @@ cosine 0.993, mean 0.998.
 """
 
 import hashlib
+import logging
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -108,8 +109,13 @@ def build(model_dir: Path, out: Path) -> float:
     attention = [n.name for n in model.graph.node if n.op_type == "MatMul" and not n.name.endswith("_mm")]
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         quantized = Path(tmp) / "int8.onnx"
-        quantize_dynamic(model, quantized, weight_type=QuantType.QInt8, per_channel=True,
-                         nodes_to_exclude=attention + list(KEEP_FLOAT))
+        quiet = logging.NullHandler()  # its advice goes to the root logger, which would set up stderr output
+        logging.getLogger().addHandler(quiet)
+        try:
+            quantize_dynamic(model, quantized, weight_type=QuantType.QInt8, per_channel=True,
+                             nodes_to_exclude=attention + list(KEEP_FLOAT))
+        finally:
+            logging.getLogger().removeHandler(quiet)
         data = quantized.read_bytes()
     session = built.session(data)
     got = np.stack([query_encoder.pooled(query_encoder.run(session, ids)[0]) for ids in sequences])

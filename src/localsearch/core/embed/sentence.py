@@ -91,7 +91,7 @@ class SentenceEmbedder(LazyModel):
         self._dim = self._dim_from_folder()
         self._counter: TokenCounter | Literal[False] | None = None
         self.build_dir = build_dir  # where models built from this one are kept (the 8-bit encoder)
-        self._int8: Embedder | Literal[False] | None = None
+        self._int8: variants.Encoder | Literal[False] | None = None
         self._int8_lock = threading.Lock()
 
     @property
@@ -157,23 +157,37 @@ class SentenceEmbedder(LazyModel):
             return np.zeros((0, self.dim), dtype=np.float32)
         return normalise(self._encode(self.model, texts, self.bf16))
 
-    def int8(self) -> Embedder | None:
+    def int8(self, lazy: bool = False) -> Embedder | None:
         """The 8-bit encoder of this model for indexing on a CPU (see embed.int8), or None where the model
-        is not a plain BERT, a GPU does the work, or the built model fails its check. Built once."""
+        is not a plain BERT, a GPU does the work, or the built model fails its check. Built once.
+        lazy: for a collection already made by it, the encoder is loaded (or built) only when a passage
+        needs embedding, so a pass that finds nothing to embed loads no model."""
+        if not self._int8_possible():
+            return None
+        with self._int8_lock:
+            if self._int8 is None and lazy:
+                return variants.Int8Text(self, variants.Deferred(self._int8_encoder, self.embed_texts))
+        encoder = self._int8_encoder()
+        return variants.Int8Text(self, encoder) if encoder is not None else None
+
+    def _int8_possible(self) -> bool:
+        folder = self._folder()
+        return folder is not None and self.build_dir is not None and not gpu_likely(self.device_pref) \
+            and query_encoder.supported(folder)
+
+    def _int8_encoder(self) -> "variants.Encoder | None":
         with self._int8_lock:
             if self._int8 is None:
                 self._int8 = self._make_int8() or False
             return self._int8 or None
 
-    def _make_int8(self) -> Embedder | None:
-        folder = self._folder()
-        if folder is None or self.build_dir is None or gpu_likely(self.device_pref) \
-                or not query_encoder.supported(folder):
-            return None
+    def _make_int8(self) -> "variants.Encoder | None":
+        folder, build_dir = self._folder(), self.build_dir
+        assert folder is not None and build_dir is not None
         from localsearch.core.embed import int8
 
         try:
-            return variants.Int8Text(self, int8.Int8Encoder(folder, self.build_dir))
+            return int8.Int8Encoder(folder, build_dir)
         except Exception as e:  # a build that fails or does not hold: full precision does the work
             log.embed.warning("8-bit text model unavailable for %s (%s: %s); indexing in full precision",
                               folder, type(e).__name__, e)

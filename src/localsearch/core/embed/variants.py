@@ -6,6 +6,7 @@ precision: the 8-bit passages keep cosine >= 0.99 with their full vectors (check
 model is built), so both variants answer in the same space.
 """
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -28,6 +29,20 @@ def is_int8(model_id: str | None) -> bool:
 
 class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class Deferred:
+    """An encoder made on first use (`make`, None where it cannot be had); until then nothing is loaded.
+    Where it cannot be had, `fallback` (the full-precision model) encodes: its vectors answer queries in
+    the same space, only a little more exactly."""
+
+    def __init__(self, make: Callable[[], Encoder | None], fallback: Callable[[list[str]], np.ndarray]) -> None:
+        self._make = make
+        self._fallback = fallback
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        encoder = self._make()
+        return encoder.encode(texts) if encoder is not None else self._fallback(texts)
 
 
 class Int8Text:
@@ -67,7 +82,7 @@ def choose(embedder: Embedder, recorded: str | None, precision: str) -> Embedder
     if not want:
         return embedder
     make = getattr(embedder, "int8", None)
-    fast: Embedder | None = make() if make is not None else None
+    fast: Embedder | None = make(lazy=is_int8(recorded) and same_model) if make is not None else None
     if fast is None and precision == "int8":
         log.embed.warning("the 8-bit text model is not available for %s; indexing in full precision",
                           embedder.model_id)

@@ -328,6 +328,12 @@ class Catalog:
             (raw_path, display_path(raw_path), size, mtime_ns, time.time(), file_id),
         )
 
+    def touch_files(self, stamps: list[tuple[int, int]]) -> None:
+        """Files whose content is what the catalog holds (same hash) but whose mtime moved: record the
+        new mtime (file id, mtime_ns) and keep their passages and vectors as they are."""
+        with self.transaction() as c:
+            c.executemany("UPDATE files SET mtime_ns = ? WHERE id = ?", [(m, fid) for fid, m in stamps])
+
     def commit_files(self, cid: int, results: list[FileResult]) -> CommitResult:
         """Replace each file's row and chunks in one transaction: a crash keeps all or none of the batch."""
         out = CommitResult()
