@@ -12,7 +12,6 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 QUERIES = ["renew passport", "quarterly budget garden", "landlord heating letter", "chocolate butter recipe",
            "product review meeting", "insurance claim form", "birds migrating south", "invoice"]

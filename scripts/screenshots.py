@@ -68,6 +68,17 @@ def main(out: Path) -> None:
         (widget or window).grab().save(str(out / name))
         print(out / name)
 
+    def shot_screen(name: str) -> None:
+        """The window with the popup open over it, as the screen shows them; the popup is closed after."""
+        for _ in range(15):
+            app.processEvents()
+            time.sleep(0.03)
+        app.primaryScreen().grabWindow(0).copy(window.frameGeometry()).save(str(out / name))
+        print(out / name)
+        popup = app.activePopupWidget()
+        if popup is not None:
+            popup.close()
+
     pump(lambda: window.isVisible() and window.sidebar.ready)  # the collections are read off the GUI thread
     shot("1-empty-start.png")
     window.add_folder(str(demo))
@@ -92,6 +103,10 @@ def main(out: Path) -> None:
     results("Documents and photos", "how much do I pay the landlord every month", "2-document-hits.png")
     results("Photos", "sunset", "3-photo-grid.png", photos=4)
     results("Documents and photos", "receipt from the hardware store", "6-text-in-photo.png", select_first=True)
+    results("Documents and photos", "rent -invoice type:pdf", "18-operators.png")
+    window.show_operators()  # the "?" at the search field's end: the operators, each added by a click
+    shot_screen("19-operators-menu.png")
+    window.search.clear()
     from localsearch.gui.dialogs import SettingsDialog
 
     dialog = SettingsDialog(service.settings, window)
@@ -131,19 +146,8 @@ def main(out: Path) -> None:
     pump(lambda: window.states.get("Documents") is not None and window.states["Documents"].mode == "offline", 60)
     from PySide6.QtCore import QTimer
 
-    def grab_menu() -> None:
-        for _ in range(10):
-            app.processEvents()
-            time.sleep(0.03)
-        screen = app.primaryScreen().grabWindow(0)
-        screen.copy(window.frameGeometry()).save(str(out / "10-offline-folder-menu.png"))
-        print(out / "10-offline-folder-menu.png")
-        popup = app.activePopupWidget()
-        if popup is not None:
-            popup.close()
-
     row = next(i for i in range(window.sidebar.count()) if window.sidebar.item(i).text().startswith("Documents"))
-    QTimer.singleShot(600, grab_menu)
+    QTimer.singleShot(600, lambda: shot_screen("10-offline-folder-menu.png"))
     window._collection_menu(window.sidebar.visualItemRect(window.sidebar.item(row)).center())
     window.locate_folder("Documents", str(demo), str(moved))
     pump(lambda: window.states.get("Documents") is not None and window.states["Documents"].mode == "watching", 60)

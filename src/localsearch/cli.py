@@ -17,7 +17,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from localsearch import __version__, cli_check
-from localsearch.core import log, paths
+from localsearch.core import log, paths, query_syntax
 from localsearch.core.errors import KnownError, catalog_error
 from localsearch.core.filetypes import FILE_TYPES
 
@@ -52,8 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     ix.add_argument("--no-photo-text", action="store_true",
                     help="skip reading text in photos and scanned PDFs this time (the window's watcher reads it later)")
 
-    se = sub.add_parser("search", help="search by meaning and by words, or by a photo")
-    se.add_argument("query", nargs="?", help="words to search for")
+    se = sub.add_parser("search", help="search by meaning and by words, or by a photo",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        epilog="a question needs no syntax; these narrow it:\n" + "\n".join(
+                            f"  {op:<18}{what}" for op, what in query_syntax.HELP))
+    se.add_argument("query", nargs="?", help="words to search for (operators below)")
     se.add_argument("--image", metavar="PATH", help="find photos that look like this one")
     se.add_argument("--exclude-self", action="store_true", help="with --image: leave the photo itself out")
     se.add_argument("-k", type=_count, default=10, help="number of files to return (default 10)")
@@ -65,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--type", dest="file_type", choices=sorted(FILE_TYPES), help="only this type of file")
     se.add_argument("--since", metavar="DATE", help="only files modified on or after DATE (YYYY-MM-DD)")
     se.add_argument("--until", metavar="DATE", help="only files modified on or before DATE (YYYY-MM-DD)")
+    se.add_argument("--folder", metavar="FOLDER", help="only files inside FOLDER (a name such as Invoices, or a path)")
+    se.add_argument("--sort", choices=["relevance", "modified", "name"], default="relevance",
+                    help="relevance (default), modified (newest first) or name")
     se.add_argument("--json", action="store_true", help="print a JSON array of hits")
 
     wa = sub.add_parser("watch", help="keep collections current as files change (foreground; Ctrl-C stops)")
@@ -219,7 +225,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         else:
             query = Query(args.query, k=args.k, collections=args.collection, kind=args.kind,
                           file_type=args.file_type, modified_after=_date(args.since),
-                          modified_before=_date(args.until, end_of_day=True), mode=args.mode)
+                          modified_before=_date(args.until, end_of_day=True), mode=args.mode,
+                          folder=args.folder, sort=args.sort)
             result = service.rerank(query, service.search(query))
     finally:
         service.close()
@@ -231,8 +238,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not result.hits:
         print("no results")
     for i, h in enumerate(result.hits, start=1):
-        where = f"page {h.page}" if h.page else f"chars {h.start}-{h.end}"
-        print(f"{i:2}. {h.path}  [{h.collection}, {where}, score {h.score:.4f}]")
+        why = " · ".join(h.why) or (f"page {h.page}" if h.page else "")
+        print(f"{i:2}. {h.path}  [{h.collection}{', ' + why if why else ''}]")
         print("    " + textwrap.shorten(h.snippet, width=240, placeholder=" …"))  # whole words only
     return 0
 

@@ -13,6 +13,7 @@ from localsearch.core import paths
 from localsearch.core.embed.hashing import HashingEmbedder
 from localsearch.core.service import Service
 from localsearch.core.settings import Settings
+from localsearch.gui import menus
 from localsearch.gui.main_window import MainWindow
 from tests.unit.test_indexer import assert_consistent
 
@@ -255,6 +256,31 @@ def test_filters_narrow_by_type_and_date(qtbot, make_window, docs):
         window.modified.setCurrentText("Any time")
         window.file_type.setCurrentText("PDF")
     assert window.model.hits == []
+
+
+def test_sort_and_search_operators_from_the_search_field(qtbot, make_window, docs):
+    os.utime(docs / "lighthouse-log.txt", (1_600_000_000, 1_600_000_000))
+    window = make_window()
+    window.add_folder(str(docs))
+    qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
+    assert len(search(qtbot, window, "lighthouse")) == 2
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        window.sort.setCurrentText("Newest first")
+    assert [Path(h.path).name for h in window.model.hits] == ["lighthouse.txt", "lighthouse-log.txt"]
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        window.sort.setCurrentText("By name")
+    assert [Path(h.path).name for h in window.model.hits] == ["lighthouse-log.txt", "lighthouse.txt"]
+    assert search(qtbot, window, "lighthouse -fog") == ["lighthouse.txt"]  # typed operators apply
+
+    menu = menus.syntax_menu(window)  # what the "?" in the search field and Help > Search Operators show
+    entries = [a.text() for a in menu.actions()]
+    assert any(t.startswith('"exact phrase"') for t in entries) and any(t.startswith("in:") for t in entries)
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        next(a for a in menu.actions() if a.text().startswith("kind:photo")).trigger()
+    assert window.search.text() == "lighthouse -fog kind:photo" and window.model.hits == []
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        window.search.setText("lighthouse type:nonsense")
+    assert len(window.model.hits) == 2 and "type:nonsense is not a file type" in window.banner.text()
 
 
 class _MissingModel:

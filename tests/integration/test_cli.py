@@ -66,6 +66,14 @@ def test_index_search_status_remove(tmp_path):
 
     pdf_hit = json.loads(run_cli(home, "search", "deposit rent apartment", "--json", "-k", "1").stdout)[0]
     assert pdf_hit["path"].endswith("contract.pdf") and pdf_hit["page"] == 2
+    listed = run_cli(home, "search", "deposit rent apartment type:pdf").stdout  # operators; why, not a raw score
+    assert "contract.pdf" in listed.splitlines()[0] and "words: rent, deposit" in listed and "page 2" in listed
+    assert "score" not in listed
+    by_name = [Path(h["path"]).name for h in json.loads(run_cli(home, "search", "the", "--sort", "name", "--json",
+                                                                "--mode", "keywords").stdout)]
+    assert len(by_name) > 1 and by_name == sorted(by_name, key=str.casefold)
+    assert json.loads(run_cli(home, "search", "rent", "--folder", "elsewhere", "--json").stdout) == []
+    assert "-word" in run_cli(home, "search", "--help").stdout  # the operators are listed
 
     status = json.loads(run_cli(home, "status", "--json").stdout)
     (col,) = status["collections"]

@@ -111,7 +111,6 @@ def test_words_fold_stem_and_join_like_the_index():
 def test_the_writer_upgrades_an_older_index_with_progress(tmp_path, fast_settings, monkeypatch):
     from localsearch.core import paths
     from localsearch.core.embed.hashing import HashingEmbedder
-    from localsearch.core.search import Query
     from localsearch.core.service import Service
 
     home = paths.resolve(tmp_path / "home").ensure()

@@ -59,13 +59,17 @@ class Host:
 class SearchParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    q: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="words or a question")
+    q: str = Field(min_length=1, max_length=MAX_QUERY_CHARS,
+                   description='words or a question; may hold operators: "exact phrase", -word, type:pdf, '
+                               "kind:photo, after:2024-01-01, before:2024-12-31, in:folder")
     k: int = Field(10, ge=1, le=MAX_K, description="number of files to return")
     kind: Literal["document", "photo"] | None = None
     type: str | None = Field(None, pattern=_FILE_TYPE, description="file type: " + ", ".join(sorted(FILE_TYPES)))
     since: date | None = Field(None, description="modified on or after (YYYY-MM-DD)")
     until: date | None = Field(None, description="modified on or before (YYYY-MM-DD)")
     collection: list[str] = Field([], description="search only these collections (repeatable)")
+    folder: str | None = Field(None, max_length=4096, description="only files inside this folder (a name or a path)")
+    sort: Literal["relevance", "modified", "name"] = Field("relevance", description="order of the results")
 
 
 class ThumbnailParams(BaseModel):
@@ -146,7 +150,8 @@ def create_app(host: Host, cors_origins: Sequence[str] = ()) -> FastAPI:
         started = time.perf_counter()
         query = SearchQuery(
             params.q, k=params.k, collections=params.collection or None, kind=params.kind, file_type=params.type,
-            modified_after=_epoch(params.since), modified_before=_epoch(params.until, end_of_day=True))
+            modified_after=_epoch(params.since), modified_before=_epoch(params.until, end_of_day=True),
+            folder=params.folder, sort=params.sort)
         result = service.rerank(query, service.search(query))
         metrics.search(result.timings)
         return _search_response(params.q, result, started)

@@ -11,10 +11,10 @@ import math
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
-from localsearch.core import filetypes, words
+from localsearch.core import filetypes, query_syntax, words
 from localsearch.core.store.catalog import ChunkRow
 from localsearch.core.types import Hit
 
@@ -370,17 +370,35 @@ class Query:
     k: int = 10
     collections: Sequence[str] | None = None
     kind: str | None = None  # "document" | "photo"
-    file_type: str | None = None  # a key of FILE_TYPES
+    file_type: str | None = None  # a key of FILE_TYPES, or one extension (".docx")
     modified_after: float | None = None  # epoch seconds
     modified_before: float | None = None
     mode: str = "hybrid"  # "hybrid" | "keywords" (BM25 alone) | "meaning" (vectors alone)
+    folder: str | None = None  # inside this folder: a name, a relative path or a full path (query_syntax.in_folder)
+    phrases: Sequence[str] = ()  # every result holds each of these phrases
+    excluded: Sequence[str] = ()  # no result holds any of these words or phrases
+    sort: str = "relevance"  # "relevance" | "modified" (newest first) | "name"
+
+    def with_syntax(self) -> "tuple[Query, list[str]]":
+        """This query with its text's operators (query_syntax) applied: the text they leave, and the
+        filters they set (an operator wins over the same filter set beside it); plus why any operator was
+        left out."""
+        parsed = query_syntax.parse(self.text)
+        return replace(
+            self, text=parsed.text, kind=parsed.kind or self.kind, file_type=parsed.file_type or self.file_type,
+            modified_after=parsed.after if parsed.after is not None else self.modified_after,
+            modified_before=parsed.before if parsed.before is not None else self.modified_before,
+            folder=parsed.folder or self.folder, phrases=(*self.phrases, *parsed.phrases),
+            excluded=(*self.excluded, *parsed.excluded)), list(parsed.problems)
 
     def accepts(self, row: ChunkRow) -> bool:
         """The filters that are not about words: kind, file type, modification time."""
         if self.kind and row.kind != self.kind:
             return False
-        if self.file_type and os.path.splitext(row.path)[1].lower() not in filetypes.FILE_TYPES[self.file_type]:
-            return False
+        if self.file_type:
+            ext = os.path.splitext(row.path)[1].lower()
+            if ext not in filetypes.FILE_TYPES.get(self.file_type, {self.file_type}):  # a type, or one extension
+                return False
         mtime = (row.mtime_ns or 0) / 1e9
         if self.modified_after is not None and mtime < self.modified_after:
             return False

@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from localsearch.core import check, folders, log, memory, scanner, search, words
+from localsearch.core import check, folders, log, memory, query_syntax, scanner, search, words
 from localsearch.core.embed import variants
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
 from localsearch.core.settings import Settings
-from localsearch.core.store import changelog, wordindex
-from localsearch.core.store.catalog import Catalog, Collection
+from localsearch.core.store import changelog, keywords, wordindex
+from localsearch.core.store.catalog import Catalog, ChunkRow, Collection
 from localsearch.core.store.vectors import VectorIndex
+from localsearch.core.search import Query
 from localsearch.core.types import Hit
 
 if TYPE_CHECKING:
@@ -285,8 +286,12 @@ class Searcher:
     def search(self, query: search.Query) -> SearchResult:
         _single_threaded_search()
         cols = self._selected(query.collections)
-        out = SearchResult(hits=[])
+        typed = query.text.strip()
+        query, problems = query.with_syntax()
+        out = SearchResult(hits=[], warnings=problems)
         if not cols or not query.text.strip():
+            if cols and typed and not problems:  # only operators: say what is missing
+                out.warnings.append("operators narrow a search: add words to search for")
             return out
         self._verify_keywords()
         usable = []
@@ -331,7 +336,8 @@ class Searcher:
         texts = {cid: f"{r.text} {search.relative_name(r.path, roots)}" for cid, r in rows.items()}
         terms = search.keyword_terms(query.text)  # highlight what matters, not "the" or "how"
         gone = folders.offline(self.reader(), [c.id for c in cols])
-        rows = {cid: r for cid, r in rows.items() if query.accepts(r) and not (gone and scanner.under_any(r.path, gone))}
+        rows = {cid: r for cid, r in rows.items() if query.accepts(r) and not (gone and scanner.under_any(r.path, gone))
+                and (query.folder is None or query_syntax.in_folder(r.path, roots, query.folder))}
         if gone:
             out.warnings.append(f"not searched while missing: {', '.join(gone)} (unplugged or moved? If it moved: "
                                 "localsearch collections move-root OLD NEW)")
@@ -347,8 +353,8 @@ class Searcher:
             return {search.file_key(rows[cid]) for cid, _ in ranked if cid in rows}
 
         by_meaning, by_look = found(semantic), found(photos)
-        files = search.fuse_files(keyword, semantic, rows, texts, pattern, photos=photos,
-                                  by_coverage=query.mode != "keywords")
+        files = self._ordered(search.fuse_files(keyword, semantic, rows, texts, pattern, photos=photos,
+                                                by_coverage=query.mode != "keywords"), query)
         out.total = len(files)
         out.hits = [search.to_hit(score, row, terms, pattern, by_meaning=search.file_key(row) in by_meaning,
                                   by_look=search.file_key(row) in by_look)
@@ -357,6 +363,23 @@ class Searcher:
         log.search.debug("%r: %d keyword, %d semantic candidates -> %d hits", query.text, len(keyword),
                          len(semantic), len(out.hits))
         return out
+
+    def _ordered(self, files: list[tuple[float, ChunkRow]], query: Query) -> list[tuple[float, ChunkRow]]:
+        """The fused files narrowed by the query's phrases and excluded words (whole files: a phrase may sit
+        in a passage other than the one shown), then in the order asked for."""
+        if query.phrases or query.excluded:
+            ids = sorted({row.file_id for _, row in files})
+            keep = set(ids)
+            for phrase in query.phrases:
+                keep &= keywords.files_holding(self.reader().conn, phrase, ids)
+            for word in query.excluded:
+                keep -= keywords.files_holding(self.reader().conn, word, ids)
+            files = [(score, row) for score, row in files if row.file_id in keep]
+        if query.sort == "modified":
+            files.sort(key=lambda f: -(f[1].mtime_ns or 0))
+        elif query.sort == "name":
+            files.sort(key=lambda f: (os.path.basename(f[1].path).casefold(), f[1].path))
+        return files
 
     def similar(self, image_path: str, k: int = 20, collections: Sequence[str] | None = None,
                 exclude_self: bool = False) -> SearchResult:

@@ -289,8 +289,11 @@ class Service:
     def rerank(self, query: Query, result: SearchResult) -> SearchResult:
         """The hits of search(query) with the top ones reordered by the configured cross-encoder; the
         same result when none is set. Separate from search() so a window can show results first."""
+        query = query.with_syntax()[0]  # the question without its operators
+        if not result.hits or query.mode == "keywords" or query.sort != "relevance":
+            return result
         model = self.reranker
-        if model is None or not result.hits or query.mode == "keywords":
+        if model is None:
             return result
         from localsearch.core import rerank
 

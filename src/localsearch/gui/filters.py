@@ -5,9 +5,9 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMenu, QToolButton, QWidget
 
-NARROW = 820
+NARROW = 900
 """Below this width of the pane that holds the search field, the drop-downs fold into the button
-(they need ~450 px; the search field keeps at least ~350)."""
+(four of them need ~600 px; the search field keeps at least ~350)."""
 
 
 class FilterBar(QWidget):

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListView,
-                               QMainWindow, QMenu, QMessageBox, QProgressBar,
+                               QMainWindow, QMenu, QMessageBox, QProgressBar, QStyle,
                                QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from localsearch.core import extract, log
@@ -39,6 +39,7 @@ KINDS = {"Documents and photos": None, "Documents": "document", "Photos": "photo
 TYPES = {"Any type": None, "PDF": "pdf", "Word and RTF": "word", "Slides": "slides", "Spreadsheets": "spreadsheet",
          "Ebooks": "ebook", "Web pages": "web", "Text and notes": "text", "Source code": "code", "Images": "image"}
 DAY = 86400.0
+SORTS = {"Best match": "relevance", "Newest first": "modified", "By name": "name"}
 MODIFIED = {"Any time": (None, None), "Past day": (DAY, None), "Past week": (7 * DAY, None),
             "Past month": (31 * DAY, None), "Past year": (365 * DAY, None), "Older than a year": (None, 365 * DAY)}
 
@@ -158,6 +159,14 @@ class MainWindow(QMainWindow):
         self.modified = QComboBox()
         self.modified.addItems(list(MODIFIED))
         self.modified.currentIndexChanged.connect(lambda *_: self.schedule_search())
+        self.sort = QComboBox()
+        self.sort.addItems(list(SORTS))
+        self.sort.currentIndexChanged.connect(lambda *_: self.schedule_search())
+        self.operators = self.search.addAction(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxQuestion),
+                                               QLineEdit.ActionPosition.TrailingPosition)
+        self.operators.setToolTip('Search operators: "exact phrase", -word, type:pdf, kind:photo, after:2024-01-01, '
+                                  "in:folder")
+        self.operators.triggered.connect(self.show_operators)
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(TYPING_PAUSE_MS)
@@ -181,7 +190,8 @@ class MainWindow(QMainWindow):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
 
-        self.filters = FilterBar([("Show", self.kind), ("Type", self.file_type), ("Modified", self.modified)])
+        self.filters = FilterBar([("Show", self.kind), ("Type", self.file_type), ("Modified", self.modified),
+                                  ("Sort", self.sort)])
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.filters)
@@ -485,7 +495,16 @@ class MainWindow(QMainWindow):
         return Query(self.search.text().strip(), k=LIST_LENGTH, collections=[name] if name else None,
                      kind=KINDS[self.kind.currentText()], file_type=TYPES[self.file_type.currentText()],
                      modified_after=now - within if within else None,
-                     modified_before=now - older_than if older_than else None)
+                     modified_before=now - older_than if older_than else None, sort=SORTS[self.sort.currentText()])
+
+    def show_operators(self) -> None:
+        """The search operators under the search field's end; choosing one adds it to the search."""
+        menus.syntax_menu(self).popup(self.search.mapToGlobal(self.search.rect().bottomLeft()))
+
+    def add_to_search(self, operator: str) -> None:
+        text = self.search.text().rstrip()
+        self.search.setText(f"{text} {operator}".lstrip())
+        self.search.setFocus()
 
     def run_search(self) -> None:
         query = self.current_query()
@@ -500,7 +519,9 @@ class MainWindow(QMainWindow):
             self.search_done.emit(0)
             return
 
-        first = replace(query, k=FIRST_PAGE)
+        # A first page, then the rest below it; a list sorted by date or name comes whole, or the rest
+        # could hold files that belong above what is already shown.
+        first = replace(query, k=FIRST_PAGE) if query.sort == "relevance" else query
         self.searches.run(lambda: self.service.search(first), lambda r: self._show(seq, r, query),
                           lambda e: self._failed(seq, e))
 

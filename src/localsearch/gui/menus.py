@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import qVersion
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMenu, QMessageBox
 
 from localsearch import __version__
+from localsearch.core import query_syntax
 
 if TYPE_CHECKING:
     from localsearch.gui.main_window import MainWindow
@@ -37,6 +38,19 @@ def about_text(window: "MainWindow") -> str:
             f"<p>Python {platform.python_version()} · Qt {qVersion()} · PySide {pyside_version}</p>")
 
 
+def syntax_menu(window: "MainWindow") -> QMenu:
+    """The search operators, each a menu entry that adds it to the search field (a plain question needs
+    none of them)."""
+    menu = QMenu(window)
+    menu.setToolTipsVisible(True)
+    title = menu.addAction("Narrow a search (a plain question needs none of these):")
+    title.setEnabled(False)
+    for op, what in query_syntax.HELP:
+        action = menu.addAction(f"{op}  —  {what}")
+        action.triggered.connect(lambda *_, op=op: window.add_to_search(op))
+    return menu
+
+
 def shortcuts_text() -> str:
     rows = "".join(f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for keys, what in SHORTCUTS)
     return f"<table>{rows}</table>"
@@ -62,6 +76,7 @@ def install(window: "MainWindow") -> dict[str, QAction]:
         "settings": _action(window, "&Settings…", window.open_settings, "Ctrl+,"),
         "sidebar": _action(window, "Show &Collections", lambda: window.sidebar.setVisible(
             actions["sidebar"].isChecked())),
+        "operators": _action(window, "Search &Operators", lambda: window.show_operators()),
         "shortcuts": _action(window, "&Keyboard Shortcuts", lambda: QMessageBox.information(
             window, "Keyboard shortcuts", shortcuts_text())),
         "about": _action(window, "&About LocalSearch", lambda: QMessageBox.about(
@@ -80,6 +95,7 @@ def install(window: "MainWindow") -> dict[str, QAction]:
     edit.addAction(actions["settings"])
     bar.addMenu("&View").addAction(actions["sidebar"])
     help_menu = bar.addMenu("&Help")
+    help_menu.addAction(actions["operators"])
     help_menu.addAction(actions["shortcuts"])
     help_menu.addAction(actions["about"])
     return actions

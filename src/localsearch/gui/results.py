@@ -1,4 +1,4 @@
-"""The result list: a model over search hits and a delegate that draws name, path, snippet, score."""
+"""The result list: a model over search hits and a delegate that draws name, path, snippet and why it matched."""
 
 import html
 import os
@@ -60,8 +60,8 @@ class ResultsModel(QAbstractListModel):
         hit = self.hits[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return os.path.basename(hit.path)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return hit.path
+        if role == Qt.ItemDataRole.ToolTipRole:  # the exact score stays at hand, out of the way
+            return f"{hit.path}\nscore {hit.score:.4f}"
         if role == HitRole:
             return hit
         if role == Qt.ItemDataRole.DecorationRole:
@@ -93,7 +93,7 @@ class ResultsModel(QAbstractListModel):
 
 
 class ResultDelegate(QStyledItemDelegate):
-    """List mode: icon, name, folder, highlighted passage, score. Icon mode: a thumbnail tile."""
+    """List mode: icon, name, why it matched, folder, highlighted passage. Icon mode: a thumbnail tile."""
 
     ROW_HEIGHT = 92
     ICON = 56
@@ -173,19 +173,22 @@ class ResultDelegate(QStyledItemDelegate):
         x = icon_rect.right() + pad + 4
         width = r.right() - x - pad
         fm = painter.fontMetrics()
-        score = f"{hit.score:.3f}"
-        score_w = fm.horizontalAdvance(score) + 6
+        # Why it matched, in words, where a bare score would say nothing: "words: rent, monthly · meaning".
+        why = " · ".join(w for w in hit.why if not w.startswith("page "))  # the page is on the path line
+        why_w = min(fm.horizontalAdvance(why) + 12, width * 2 // 5) if why else 0
         bold = QFont(option.font)
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(color)
         title = painter.fontMetrics().elidedText(os.path.basename(hit.path), Qt.TextElideMode.ElideMiddle,
-                                                 width - score_w)
-        painter.drawText(QRect(x, r.y() + 6, width - score_w, 20), Qt.AlignmentFlag.AlignVCenter, title)
+                                                 width - why_w)
+        painter.drawText(QRect(x, r.y() + 6, width - why_w, 20), Qt.AlignmentFlag.AlignVCenter, title)
         painter.setFont(option.font)
         painter.setPen(dim)
-        painter.drawText(QRect(r.right() - pad - score_w, r.y() + 6, score_w, 20),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, score)
+        if why:
+            painter.drawText(QRect(r.right() - pad - why_w, r.y() + 6, why_w, 20),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             fm.elidedText(why, Qt.TextElideMode.ElideRight, why_w - 6))
         where = os.path.dirname(hit.path) + (f"  ·  page {hit.page}" if hit.page else "")
         painter.drawText(QRect(x, r.y() + 26, width, 18), Qt.AlignmentFlag.AlignVCenter,
                          fm.elidedText(where, Qt.TextElideMode.ElideMiddle, width))

@@ -140,3 +140,16 @@ def rebuild(conn: sqlite3.Connection) -> None:
     last = 0
     while (last := _copy(conn, last, FILL_BATCH)) >= 0:
         pass
+
+
+def files_holding(conn: sqlite3.Connection, phrase: str, file_ids: list[int]) -> set[int]:
+    """Which of these files hold the phrase (one word or several in a row, in any word form the index
+    matches) in a passage or in their name."""
+    if not file_ids or not phrase.strip():
+        return set()
+    table = serving_table(conn)
+    marks = ",".join("?" * len(file_ids))
+    rows = conn.execute(f"SELECT DISTINCT c.file_id FROM {table} JOIN chunks c ON c.id = {table}.rowid "
+                        f"WHERE {table} MATCH ? AND c.file_id IN ({marks})",
+                        ['"' + phrase.replace('"', '""') + '"', *file_ids])
+    return {int(r[0]) for r in rows}
