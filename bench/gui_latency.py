@@ -38,7 +38,7 @@ def keystroke_to_results(home: str, repeats: int) -> tuple[list[float], list[flo
     from localsearch.core.service import Service
     from localsearch.gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept alive while the window runs
     service = Service(paths.resolve(home))
     window = MainWindow(service, watch=False)
     window.show()

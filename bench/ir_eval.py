@@ -204,7 +204,14 @@ def main() -> None:
     ap.add_argument("--fts5", action="store_true", help="keywords from FTS5, not the fast word index (A/B)")
     ap.add_argument("--precision", choices=["auto", "int8", "full"],
                     help="how passages are encoded (the text_precision setting) when indexing")
+    ap.add_argument("--no-cutoff", action="store_true",
+                    help="every file the lists find, none left out by the cut-off (core.cutoff): its cost in recall")
     args = ap.parse_args()
+    if args.no_cutoff:
+        from localsearch.core import cutoff
+
+        for model in cutoff.GATES:
+            cutoff.GATES[model] = cutoff.Gate(words=0.0, meaning=-1.0, label=-1.0)
     results = [r for spec in args.collections
                if (r := run_collection(spec, args.tag, args.reuse, not args.no_references, args.fts5,
                                        args.precision)) is not None]

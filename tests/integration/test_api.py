@@ -89,7 +89,7 @@ def test_search_filters(api: Served):
         assert names(c.get("/v1/search", params={"q": "rent", "until": "2999-01-01"}).json())[0] == "lease.txt"
         assert names(c.get("/v1/search", params={"q": "rent", "collection": "docs"}).json())[0] == "lease.txt"
         assert names(c.get("/v1/search", params={"q": "train museum type:md"}).json())[0] == "trip.md"  # operators
-        by_name = names(c.get("/v1/search", params={"q": "rent museum train", "sort": "name"}).json())
+        by_name = names(c.get("/v1/search", params={"q": "the", "sort": "name"}).json())
         assert len(by_name) > 1 and by_name == sorted(by_name, key=str.casefold)
         assert c.get("/v1/search", params={"q": "rent", "folder": "no-such-folder"}).json()["hits"] == []
         assert_json_error(c.get("/v1/search", params={"q": "rent", "sort": "size"}), 422)

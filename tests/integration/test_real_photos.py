@@ -87,6 +87,16 @@ def test_words_find_photos_through_labels(indexed, words, sample):
     assert Path(hits[0].path) in family, [Path(h.path).name for h in hits]
 
 
+def test_the_list_ends_where_the_photos_stop_being_related(indexed):
+    """The cut-off (core.cutoff): only the cat's photos for "cat", nothing for what no photo shows."""
+    service, where, copies = indexed
+    family = {where["chelsea.png"], *copies["chelsea.png"]}
+    assert {Path(h.path) for h in service.search(Query("cat", kind="photo", k=20)).hits} == family
+    for words in ("Okafor", "parking garage", "birthday cake", "divorce lawyer fees"):
+        result = service.search(Query(words, kind="photo", k=20))
+        assert result.hits == [], (words, [Path(h.path).name for h in result.hits])
+
+
 def test_text_in_a_photo_is_found_through_ocr(indexed):
     service, where, _ = indexed
     for words in ("hardware", "hammer", "acme hardware receipt"):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 
-from localsearch.core import filetypes, query_syntax, words
+from localsearch.core import cutoff, filetypes, query_syntax, words
 from localsearch.core.store.catalog import ChunkRow
 from localsearch.core.types import Hit
 
@@ -229,16 +229,20 @@ def relative_name(path: str, roots: Sequence[str]) -> str:
 
 def fuse_files(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[int, float]],
                rows: dict[int, ChunkRow], texts: dict[int, str], matcher: "Matcher | None", k: int = RRF_K,
-               photos: Sequence[tuple[int, float]] = (), by_coverage: bool = True) -> list[tuple[float, ChunkRow]]:
+               photos: Sequence[tuple[int, float]] = (), by_coverage: bool = True,
+               gate: cutoff.Gate | None = None) -> list[tuple[float, ChunkRow]]:
     """One hit per file: RRF over files, each list voting once per file at the rank of the file's best
     passage in it, scaled by that passage's strength (as weighted_rrf). A file's keyword evidence and
     its meaning evidence may come from different passages (the words in its first, the closest
     paraphrase in its second) and still add up. The passage shown is the one with the most evidence
     of its own. Only `rows` (the passages the filters accept) take part; copies of one file are one.
-    by_coverage=False: keyword votes by rank alone (BM25's own order, for a keywords-only list)."""
+    by_coverage=False: keyword votes by rank alone (BM25's own order, for a keywords-only list).
+    gate: only files with enough evidence are kept (see cutoff); photos found in a CLIP model's photo
+    space are not gated (no threshold is measured for such models)."""
     score: dict[int | str, float] = {}
     own: dict[int, float] = {}  # each passage's evidence of its own (weighted_rrf), to pick the one shown
-    for ranked, strength in _strengths(keyword, semantic, texts, matcher, photos, by_coverage):
+    evidence: dict[int | str, list[float]] = {}  # file -> [best coverage, best cosine, found in the photo space]
+    for which, (ranked, strength) in enumerate(_strengths(keyword, semantic, texts, matcher, photos, by_coverage)):
         voted: set[int | str] = set()
         for rank, (cid, value) in enumerate(ranked, start=1):
             row = rows.get(cid)
@@ -250,8 +254,14 @@ def fuse_files(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[in
             if key not in voted:
                 voted.add(key)
                 score[key] = score.get(key, 0.0) + vote / (k + len(voted))
-    return sorted(((score[file_key(row)], row) for _, row in group_by_file(own, rows)),
-                  key=lambda t: (-t[0], t[1].path))
+            seen = evidence.setdefault(key, [0.0, -2.0, 0.0])
+            seen[which] = max(seen[which], vote if which == 0 else value if which == 1 else 1.0)
+    hits = [(score[file_key(row)], row) for _, row in group_by_file(own, rows)]
+    if gate is not None and by_coverage:
+        hits = [(s, row) for s, row in hits if evidence[file_key(row)][2] or cutoff.shown(
+            gate, row.kind, evidence[file_key(row)][0],
+            evidence[file_key(row)][1] if evidence[file_key(row)][1] > -2 else None)]
+    return sorted(hits, key=lambda t: (-t[0], t[1].path))
 
 
 def term_pattern(terms: Sequence[str], frequencies: dict[str, int] | None = None,

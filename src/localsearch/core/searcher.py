@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from localsearch.core import check, folders, log, memory, query_syntax, scanner, search, words
+from localsearch.core import check, cutoff, folders, log, memory, query_syntax, scanner, search, words
 from localsearch.core.embed import variants
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import KnownError
@@ -353,8 +353,9 @@ class Searcher:
             return {search.file_key(rows[cid]) for cid, _ in ranked if cid in rows}
 
         by_meaning, by_look = found(semantic), found(photos)
+        gate = cutoff.gate_for(usable[0].model_id) if usable else cutoff.gate_for(None)
         files = self._ordered(search.fuse_files(keyword, semantic, rows, texts, pattern, photos=photos,
-                                                by_coverage=query.mode != "keywords"), query)
+                                                by_coverage=query.mode != "keywords", gate=gate), query)
         out.total = len(files)
         out.hits = [search.to_hit(score, row, terms, pattern, by_meaning=search.file_key(row) in by_meaning,
                                   by_look=search.file_key(row) in by_look)

@@ -1,0 +1,42 @@
+"""Where a result list ends: a file is shown only if it holds enough of the query's words, or is close
+enough in meaning, so a question nothing answers says "No results" instead of listing whatever is
+least far away.
+
+How close is close enough depends on the model and on what is compared: a passage of text, or the
+label passage of a photo ("IMG_2041.jpg — tabby cat, tiger cat"), whose cosines with a question sit
+in another band. The thresholds are measured per model by bench/precision_eval.py (labelled personal
+documents among real ones, photos among distractor photos, questions nothing answers); a model not
+measured there gets no meaning threshold beyond the min_similarity setting.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Gate:
+    words: float  # least share of the query's words (coverage, weighted by rarity) a passage must hold
+    meaning: float  # least cosine of a document passage with the question
+    label: float  # least cosine of a photo's label passage with the question
+
+
+WORDS = 0.5
+"""A passage holding under this share of the question's (rarity-weighted) words matched only by stray
+words: "every" in "how much do I pay the landlord every month"."""
+
+GATES = {
+    "sentence-transformers/all-MiniLM-L6-v2": Gate(words=WORDS, meaning=0.35, label=0.33),
+}
+
+
+def gate_for(model_id: str | None) -> Gate:
+    """The cut-off for a collection's model (any variant of it: "<model>#int8" is the same model)."""
+    base = (model_id or "").split("#", 1)[0]
+    return GATES.get(base, Gate(words=WORDS, meaning=-1.0, label=-1.0))
+
+
+def shown(gate: Gate, kind: str, coverage: float, cosine: float | None) -> bool:
+    """Whether a file with this evidence (its best passage's word coverage; its best cosine, None when
+    the meaning search did not find it) makes the list."""
+    if coverage >= gate.words:
+        return True
+    return cosine is not None and cosine >= (gate.label if kind == "photo" else gate.meaning)

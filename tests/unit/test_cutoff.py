@@ -1,0 +1,40 @@
+"""Where a result list ends (core.cutoff): enough of the words, or close enough in meaning."""
+
+from pathlib import Path
+
+from localsearch.core import cutoff
+from localsearch.core.search import Query
+
+
+def test_the_gate_per_model_and_space():
+    gate = cutoff.gate_for("sentence-transformers/all-MiniLM-L6-v2#int8")  # a variant is the same model
+    assert gate == cutoff.GATES["sentence-transformers/all-MiniLM-L6-v2"]
+    assert cutoff.shown(gate, "document", coverage=1.0, cosine=None)  # all the words
+    assert not cutoff.shown(gate, "document", coverage=0.1, cosine=None)  # one stray word
+    assert cutoff.shown(gate, "document", coverage=0.0, cosine=gate.meaning)
+    assert not cutoff.shown(gate, "document", coverage=0.0, cosine=gate.meaning - 0.01)
+    assert cutoff.shown(gate, "photo", coverage=0.0, cosine=gate.label)
+    assert not cutoff.shown(gate, "photo", coverage=0.0, cosine=gate.label - 0.01)
+    unmeasured = cutoff.gate_for("my/own-model")  # no threshold measured: min_similarity alone
+    assert cutoff.shown(unmeasured, "document", coverage=0.0, cosine=0.05)
+    assert not cutoff.shown(unmeasured, "document", coverage=0.1, cosine=None)
+
+
+def test_a_file_holding_only_a_stray_word_is_left_out(service, tmp_path, monkeypatch):
+    # The hashing test model has no measured meaning threshold: give it one no pair reaches, so the
+    # word rule alone decides here.
+    monkeypatch.setitem(cutoff.GATES, service.embedder.model_id, cutoff.Gate(words=cutoff.WORDS, meaning=0.99,
+                                                                            label=0.99))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "lease.txt").write_text("The monthly rent for the flat is paid to the landlord.")
+    (docs / "garden.txt").write_text("Water the tomatoes every evening and feed them every week.")
+    service.index("docs", [str(docs)])
+    found = [Path(h.path).name for h in service.search(Query("the monthly rent every month")).hits]
+    assert found == ["lease.txt"]  # "every" alone is a quarter of the question
+    # A word no file holds still counts: "results" alone is not an answer to "chess tournament results".
+    (docs / "report.txt").write_text("The test results are attached.")
+    service.index("docs")
+    assert service.search(Query("chess tournament results")).hits == []
+    assert [Path(h.path).name for h in service.search(Query("every", mode="keywords")).hits] == ["garden.txt"]
+    assert [Path(h.path).name for h in service.search(Query("every tomatoes")).hits] == ["garden.txt"]
