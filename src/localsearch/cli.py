@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("query", nargs="?", help="words to search for (operators below)")
     se.add_argument("--image", metavar="PATH", help="find photos that look like this one")
     se.add_argument("--exclude-self", action="store_true", help="with --image: leave the photo itself out")
+    se.add_argument("--min-similarity", type=float, metavar="X",
+                    help="with --image: least likeness, 0-1 (default: the photo model's look-alike threshold; "
+                         "0: every photo, nearest first)")
     se.add_argument("-k", type=_count, default=10, help="number of files to return (default 10)")
     se.add_argument("-c", "--collection", action="append", help="search only this collection (repeatable)")
     se.add_argument("--kind", choices=["document", "photo"], help="only documents or only photos")
@@ -221,7 +224,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     try:
         if args.image:
             result = service.similar(args.image, k=args.k, collections=args.collection,
-                                     exclude_self=args.exclude_self)
+                                     exclude_self=args.exclude_self, min_similarity=args.min_similarity)
         else:
             query = Query(args.query, k=args.k, collections=args.collection, kind=args.kind,
                           file_type=args.file_type, modified_after=_date(args.since),

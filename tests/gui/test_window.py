@@ -550,3 +550,44 @@ def test_messages_are_short_lived_closable_and_never_take_the_room(qtbot, make_w
     long = "word " * 400
     window.show_message(long, error=False)
     assert bar.height() < 120 and bar.toolTip() == long, "a long message is cut to a few lines, whole in the tooltip"
+
+
+def test_find_similar_has_a_likeness_slider_and_back_returns_to_the_search(qtbot, make_window, tmp_path, monkeypatch):
+    from localsearch.core.searcher import SearchResult
+    from localsearch.core.types import Hit
+
+    asked: list[float | None] = []
+
+    def similar(path, k=20, collections=None, exclude_self=False, min_similarity=None):  # the core's own test is
+        asked.append(min_similarity)  # in test_real_photos; here: what the window asks and shows
+        hits = [Hit(path=f"/p/img{i}.jpg", kind="photo", score=1 - i / 10, snippet="", collection="p")
+                for i in range(10) if 1 - i / 10 >= (min_similarity or 0.35)]
+        return SearchResult(hits=hits, total=len(hits))
+
+    window = make_window()
+    window.resize(900, 400)
+    monkeypatch.setattr(window.service, "similar", similar)
+    monkeypatch.setattr(window.service, "search", lambda q: SearchResult(
+        hits=[Hit(path=f"/d/doc{i:02}.txt", kind="document", score=1.0, snippet="cats", collection="d")
+              for i in range(40)], total=40))
+    search(qtbot, window, "cats")
+    qtbot.waitUntil(lambda: window.view.verticalScrollBar().maximum() > 0, timeout=5000)
+    window.view.verticalScrollBar().setValue(window.view.verticalScrollBar().maximum() // 2)
+    scrolled = window.view.verticalScrollBar().value()
+    assert not window.likeness.isVisible()
+
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        window.find_similar("/p/img0.jpg")
+    assert window.likeness.isVisible() and asked == [None]  # the photo model's own threshold until moved
+    assert len(window.model.hits) == 7  # 1.0 .. 0.4
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        window.likeness.slider.setValue(75)  # stricter: only near-copies
+    assert asked[-1] == 0.75 and len(window.model.hits) == 3
+    assert window.qsettings.value("likeness") in (0.75, "0.75")  # remembered for the next time
+
+    with qtbot.waitSignal(window.search_done, timeout=5000):
+        window.menu_actions["back"].trigger()  # Alt+Left
+    assert window.search.text() == "cats" and not window.likeness.isVisible()
+    assert len(window.model.hits) == 40
+    qtbot.waitUntil(lambda: window.view.verticalScrollBar().value() == scrolled, timeout=5000)
+    assert not window.history

@@ -67,6 +67,19 @@ def test_each_altered_copy_finds_its_original_first(indexed):
             assert top == {where[name], *files}, (name, copy.name, [Path(h.path).name for h in hits])
 
 
+def test_find_similar_shows_look_alikes_only_down_to_the_chosen_likeness(indexed):
+    service, where, copies = indexed
+    family = {where["chelsea.png"], *copies["chelsea.png"]}
+    hits = service.similar(str(where["chelsea.png"]), k=50).hits  # the photo model's own threshold
+    assert {Path(h.path) for h in hits} == family, [Path(h.path).name for h in hits]
+    assert all(h.why == ["same photo (resized, cropped or re-encoded)"] for h in hits[1:])
+    loose = service.similar(str(where["chelsea.png"]), k=50, min_similarity=0.0).hits  # every photo, nearest first
+    assert len(loose) > len(family) and {Path(h.path) for h in loose[: len(family)]} == family
+    assert "looks alike" in loose[-1].why
+    strict = service.similar(str(where["chelsea.png"]), k=50, min_similarity=0.99).hits
+    assert [Path(h.path) for h in strict] == [where["chelsea.png"]]
+
+
 @pytest.mark.parametrize("words, sample", [
     ("cat", "chelsea.png"),
     ("my cat", "chelsea.png"),

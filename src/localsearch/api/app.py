@@ -168,7 +168,8 @@ def create_app(host: Host, cors_origins: Sequence[str] = ()) -> FastAPI:
             except ValidationError as e:
                 raise RequestValidationError([{**err, "loc": ("body", *err["loc"])} for err in e.errors()]) from e
             found = await run_in_threadpool(_indexed_photo, service, by_path.path)
-            result = await run_in_threadpool(service.similar, found.path, by_path.k, None, by_path.exclude_self)
+            result = await run_in_threadpool(service.similar, found.path, by_path.k, None, by_path.exclude_self,
+                                             by_path.min_similarity)
             return _search_response(found.path, result, started)
         if ctype == "multipart/form-data":
             async with request.form(max_files=1, max_fields=2, max_part_size=1024) as form:

@@ -36,6 +36,8 @@ class SimilarByPath(BaseModel):
     path: str = Field(min_length=1, max_length=4096, description="absolute path of an indexed photo")
     k: int = Field(20, ge=1, le=200)
     exclude_self: bool = False
+    min_similarity: float | None = Field(None, ge=0.0, le=1.0, description="least likeness (cosine) of the photos "
+                                         "returned; by default the photo model's own look-alike threshold")
 
 
 class Error(BaseModel):

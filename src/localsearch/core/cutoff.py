@@ -40,3 +40,14 @@ def shown(gate: Gate, kind: str, coverage: float, cosine: float | None) -> bool:
     if coverage >= gate.words:
         return True
     return cosine is not None and cosine >= (gate.label if kind == "photo" else gate.meaning)
+
+
+LOOKS_ALIKE = {"efficientnet-lite0-imagenet": 0.35}
+"""Least cosine between two photos' vectors for "looks alike", per photo model: distinct scikit-image
+photos measured at most 0.30 with EfficientNet-Lite0, altered copies of one photo 0.77-1.0. Find
+similar photos starts here; the window's "how similar" slider moves it."""
+
+
+def looks_alike(image_model_id: str | None) -> float:
+    """The default look-alike threshold for a photo model (0: every photo, for a model not measured)."""
+    return LOOKS_ALIKE.get(image_model_id or "", 0.0)

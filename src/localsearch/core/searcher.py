@@ -383,9 +383,10 @@ class Searcher:
         return files
 
     def similar(self, image_path: str, k: int = 20, collections: Sequence[str] | None = None,
-                exclude_self: bool = False) -> SearchResult:
+                exclude_self: bool = False, min_similarity: float | None = None) -> SearchResult:
         """Photos that look like the one at image_path (itself first, score 1.0, if it is indexed,
-        unless exclude_self)."""
+        unless exclude_self), down to min_similarity (None: the photo model's own threshold, see
+        cutoff.looks_alike; 0: every photo, nearest first)."""
         from localsearch.core.extract.photo import to_model_input
 
         _single_threaded_search()
@@ -409,7 +410,8 @@ class Searcher:
                                     "re-index it to search its photos by similarity")
                 continue
             per_collection.append(self.vector_index(col, "image", model.dim).search(vector, k + 1))
-        found = search.semantic_ranked(per_collection, k + 1)
+        floor = cutoff.looks_alike(model.model_id) if min_similarity is None else min_similarity
+        found = search.semantic_ranked(per_collection, k + 1, floor)
         rows = self.reader().photo_rows(fid for fid, _ in found)
         itself = os.path.realpath(image_path)
         gone = folders.offline(self.reader(), [c.id for c in cols])

@@ -302,9 +302,10 @@ class Service:
         return replace(result, hits=rerank.reorder(result.hits, texts, model.scores, query.text))
 
     def similar(self, image_path: str, k: int = 20, collections: Sequence[str] | None = None,
-                exclude_self: bool = False) -> SearchResult:
-        """Photos that look like the one at image_path (itself first if indexed, unless exclude_self)."""
-        return self.searcher.similar(image_path, k, collections, exclude_self)
+                exclude_self: bool = False, min_similarity: float | None = None) -> SearchResult:
+        """Photos that look like the one at image_path (itself first if indexed, unless exclude_self),
+        down to min_similarity (None: the photo model's own look-alike threshold)."""
+        return self.searcher.similar(image_path, k, collections, exclude_self, min_similarity)
 
     # --- status -------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from localsearch.core.watcher import Watcher, WatchState
 from localsearch.gui.api_host import ApiHost
 from localsearch.gui.bridge import WatchBridge
 from localsearch.gui import menus
+from localsearch.gui.lookalike import History, LikenessBar, Place
 from localsearch.gui.dialogs import FailuresDialog, SettingsDialog
 from localsearch.gui.filters import FilterBar
 from localsearch.gui.messages import MessageBar
@@ -173,6 +174,12 @@ class MainWindow(QMainWindow):
         self.debounce.timeout.connect(self.run_search)
 
         self.banner = MessageBar()
+        self.history = History()
+        self.likeness = LikenessBar(self.qsettings)
+        self.likeness.setVisible(False)  # shown with look-alikes only
+        self.likeness.changed.connect(lambda _: self.similar_to and self.find_similar(
+            self.similar_to, announce=False, remember=False))
+        self.likeness.back.connect(self.go_back)
 
         self.thumbnails = ThumbnailLoader(self.service.paths.cache / "thumbnails", self)
         self.model = ResultsModel(self.thumbnails)
@@ -200,6 +207,7 @@ class MainWindow(QMainWindow):
         rl.setContentsMargins(8, 8, 8, 0)
         rl.addLayout(top)
         rl.addWidget(self.banner)
+        rl.addWidget(self.likeness)
         rl.addWidget(self.empty, 1)  # the placeholder takes the room, not the message line
         rl.addWidget(self.view, 1)
         self.filters.watch(right)
@@ -479,7 +487,7 @@ class MainWindow(QMainWindow):
         """The index changed: show the current view again, the look-alikes of a photo or the words'
         results (a text search here would replace look-alikes with the empty search box's view)."""
         if self.similar_to is not None:
-            self.find_similar(self.similar_to, announce=False)
+            self.find_similar(self.similar_to, announce=False, remember=False)
         else:
             self.schedule_search()
 
@@ -509,6 +517,7 @@ class MainWindow(QMainWindow):
     def run_search(self) -> None:
         query = self.current_query()
         self.similar_to = None  # typing or a filter leaves the look-alike view
+        self.likeness.setVisible(False)
         self.banner.view_changed()
         self.search_seq += 1
         seq = self.search_seq
@@ -525,11 +534,16 @@ class MainWindow(QMainWindow):
         self.searches.run(lambda: self.service.search(first), lambda r: self._show(seq, r, query),
                           lambda e: self._failed(seq, e))
 
-    def find_similar(self, image_path: str, announce: bool = True) -> None:
-        """Photos that look like this one (a dropped file or a result)."""
+    def find_similar(self, image_path: str, announce: bool = True, remember: bool = True) -> None:
+        """Photos that look like this one (a dropped file or a result), as alike as the slider asks;
+        remember: what was shown before is kept for Back."""
+        if remember and (self.search.text().strip() or self.similar_to):
+            self.history.push(self._place())
         self.search_seq += 1
         seq = self.search_seq
         self.similar_to = image_path
+        self.likeness.setVisible(True)
+        self.likeness.back_button.setEnabled(bool(self.history))
         self.search.blockSignals(True)
         self.search.clear()
         self.search.blockSignals(False)
@@ -543,8 +557,35 @@ class MainWindow(QMainWindow):
                 self.similar_to = None  # an unreadable photo: say so once, not again at every change
             self._failed(seq, e)
 
-        self.searches.run(lambda: self.service.similar(image_path, k=200, collections=[name] if name else None),
+        likeness = self.likeness.likeness()
+        self.searches.run(lambda: self.service.similar(image_path, k=200, collections=[name] if name else None,
+                                                       min_similarity=likeness),
                           lambda r: self._show(seq, r), failed)
+
+    def _place(self) -> Place:
+        return Place(self.search.text(), self.similar_to, self.view.verticalScrollBar().value())
+
+    def go_back(self) -> None:
+        """Back to what was shown before the look-alikes (Alt+Left): that search, or that photo's
+        look-alikes, scrolled where it was."""
+        place = self.history.pop()
+        if place is None:
+            return
+        pending = [True]
+
+        def scroll_back(_: int) -> None:
+            if pending:
+                pending.clear()
+                self.search_done.disconnect(scroll_back)
+                self.view.verticalScrollBar().setValue(place.scroll)
+
+        self.search_done.connect(scroll_back)
+        if place.similar_to is not None:
+            self.find_similar(place.similar_to, announce=False, remember=False)
+        else:
+            self.search.setText(place.text)
+            self.debounce.stop()
+            self.run_search()
 
     def _show(self, seq: int, result: SearchResult, query: Query | None = None) -> None:
         if seq != self.search_seq:

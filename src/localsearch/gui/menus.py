@@ -22,6 +22,7 @@ SHORTCUTS = [
     ("Enter", "Open the selected result"),
     ("Ctrl+Enter", "Show the selected result in its folder"),
     ("Ctrl+C (in the results)", "Copy the selected result's path"),
+    ("Alt+Left", "Back to the search before Find similar photos"),
     ("Ctrl+,", "Settings"),
     ("Ctrl+Q", "Quit"),
 ]
@@ -77,6 +78,7 @@ def install(window: "MainWindow") -> dict[str, QAction]:
         "sidebar": _action(window, "Show &Collections", lambda: window.sidebar.setVisible(
             actions["sidebar"].isChecked())),
         "operators": _action(window, "Search &Operators", lambda: window.show_operators()),
+        "back": _action(window, "&Back", window.go_back, "Alt+Left"),
         "shortcuts": _action(window, "&Keyboard Shortcuts", lambda: QMessageBox.information(
             window, "Keyboard shortcuts", shortcuts_text())),
         "about": _action(window, "&About LocalSearch", lambda: QMessageBox.about(
@@ -93,7 +95,9 @@ def install(window: "MainWindow") -> dict[str, QAction]:
         edit.addAction(actions[name])
     edit.addSeparator()
     edit.addAction(actions["settings"])
-    bar.addMenu("&View").addAction(actions["sidebar"])
+    view = bar.addMenu("&View")
+    view.addAction(actions["sidebar"])
+    view.addAction(actions["back"])
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(actions["operators"])
     help_menu.addAction(actions["shortcuts"])
