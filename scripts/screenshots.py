@@ -102,7 +102,22 @@ def main(out: Path) -> None:
 
     results("Documents and photos", "how much do I pay the landlord every month", "2-document-hits.png")
     results("Photos", "sunset", "3-photo-grid.png", photos=4)
+    pump(lambda: window.states["Pictures"].mode == "watching" and not window.states["Pictures"].text_left)  # text read
     results("Documents and photos", "receipt from the hardware store", "6-text-in-photo.png", select_first=True)
+    shown: list[str] = []
+    window.preview.shown.connect(shown.append)
+    pump(lambda: window.model.rowCount() > 0)  # a refresh (the text-in-photos pass ending) may be under way
+    window.view.setCurrentIndex(window.model.index(0))  # the receipt photo
+    window.toggle_preview()
+    pump(lambda: bool(shown))
+    shot("20-preview-photo.png")
+    shown.clear()
+    results("Documents and photos", "monthly rent deposit", "21-preview-pdf.png", select_first=True)
+    pump(lambda: window.model.rowCount() > 0)
+    window.view.setCurrentIndex(window.model.index(0))
+    pump(lambda: bool(shown))
+    shot("21-preview-pdf.png")
+    window.toggle_preview()
     results("Documents and photos", "rent -invoice type:pdf", "18-operators.png")
     window.show_operators()  # the "?" at the search field's end: the operators, each added by a click
     shot_screen("19-operators-menu.png")
@@ -130,6 +145,13 @@ def main(out: Path) -> None:
         dark.setColor(role, QColor(color))
     app.setPalette(dark)
     results("Documents and photos", "invoice 2024-0042", "4-dark-palette.png", select_first=True)
+    shown.clear()
+    pump(lambda: window.model.rowCount() > 0)
+    window.view.setCurrentIndex(window.model.index(0))
+    window.toggle_preview()
+    pump(lambda: bool(shown))
+    shot("22-preview-dark.png")
+    window.toggle_preview()
     dialog = SettingsDialog(dataclasses.replace(service.settings, serve_api=True), window)
     dialog.show()
     shot("9-settings-dark.png", dialog)

@@ -591,3 +591,42 @@ def test_find_similar_has_a_likeness_slider_and_back_returns_to_the_search(qtbot
     assert len(window.model.hits) == 40
     qtbot.waitUntil(lambda: window.view.verticalScrollBar().value() == scrolled, timeout=5000)
     assert not window.history
+
+
+def test_the_preview_shows_every_matching_passage_and_steps_between_them(qtbot, make_window, tmp_path):
+    from tests import docgen
+
+    docs = tmp_path / "book"
+    docs.mkdir()
+    docgen.pdf(docs / "logbook.pdf", ["The lighthouse keeper logs the weather at dawn.",
+                                      "Supplies arrive by boat every second week.",
+                                      "At dusk the lighthouse lamp is lit and the fog horn tested."])
+    window = make_window()
+    window.resize(1280, 800)
+    window.add_folder(str(docs))
+    qtbot.waitUntil(lambda: up_to_date(window, "book"), timeout=30000)
+    assert search(qtbot, window, "lighthouse") == ["logbook.pdf"]
+    window.focus_results()
+    assert not window.preview.isVisible()
+    with qtbot.waitSignal(window.preview.shown, timeout=10000):
+        qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    assert window.preview.isVisible() and window.menu_actions["preview"].isChecked()
+    body = window.preview.body.toPlainText()
+    assert "page 1" in body and "page 3" in body and "Supplies" not in body  # the matching passages only
+    assert window.preview.position.text() == "match 1 of 2 · page 1"
+    qtbot.keyClick(window.view, Qt.Key.Key_N)
+    assert window.preview.position.text() == "match 2 of 2 · page 3"
+    qtbot.keyClick(window.view, Qt.Key.Key_N, Qt.KeyboardModifier.ShiftModifier)
+    assert window.preview.position.text() == "match 1 of 2 · page 1"
+    qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    assert not window.preview.isVisible()
+
+
+def test_text_read_in_photos_refreshes_the_results(qtbot, make_window):
+    from localsearch.core.indexer import Report
+
+    window = make_window()
+    window.search.setText("receipt")
+    window.debounce.stop()
+    window._on_report(Report(collection="pictures", photos_read=2))  # the watcher's text-in-photos pass
+    assert window.debounce.isActive(), "the search runs again: the photos may now be found by their text"

@@ -121,6 +121,15 @@ def test_text_in_a_photo_is_found_through_ocr(indexed):
     assert Path(service.search(Query("region-based segmentation markers", k=1)).hits[0].path) == where["page.png"]
 
 
+def test_a_photo_preview_shows_what_is_seen_and_read_in_it(indexed):
+    service, where, _ = indexed
+    receipt = service.preview(str(where["receipt"]), "hardware")
+    assert receipt.kind == "photo" and receipt.labels and "HARDWARE" in receipt.read_text
+    assert receipt.camera["pixels"] == "1200 × 900"
+    cat = service.preview(str(where["chelsea.png"]), "cat")
+    assert "cat" in cat.labels and cat.read_text == ""
+
+
 def test_noise_read_from_texture_is_not_indexed(indexed):
     service, where, _ = indexed
     texts = [r[0] for r in service.catalog.conn.execute(

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the indexer and watcher pull in parsers and watchdog: a sea
     from localsearch.core.indexer import Indexer, ProgressFn, Report
     from localsearch.core.rerank import Reranker
     from localsearch.core.watcher import Watcher, WatchState
+    from localsearch.core.preview import Preview
 
 
 class Service:
@@ -270,6 +271,13 @@ class Service:
     def indexed_file(self, path: str) -> "access.IndexedFile":
         """The indexed file at `path` if a program may read it (see core.access), else NotIndexed/OutsideFolders."""
         return access.indexed_file(self.searcher.reader(), path)
+
+    def preview(self, path: str, query: str = "") -> "Preview":
+        """What the preview pane shows for an indexed file: the passages holding the query's words (from
+        the catalog, not the file), or a photo's labels, read text and camera facts (see core.preview)."""
+        from localsearch.core import preview
+
+        return preview.build(self.searcher.reader(), path, query)
 
     def search(self, query: search.Query) -> SearchResult:
         """Words or a question -> one hit per file, best first (keyword and meaning lists fused)."""

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog
                                QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from localsearch.core import extract, log
+from localsearch.core.extract import photo
 from localsearch.core.errors import KnownError
 from localsearch.core.indexer import Progress, Report
 from localsearch.core.search import Query
@@ -28,6 +29,7 @@ from localsearch.gui.api_host import ApiHost
 from localsearch.gui.bridge import WatchBridge
 from localsearch.gui import menus
 from localsearch.gui.lookalike import History, LikenessBar, Place
+from localsearch.gui.preview import PreviewPane
 from localsearch.gui.dialogs import FailuresDialog, SettingsDialog
 from localsearch.gui.filters import FilterBar
 from localsearch.gui.messages import MessageBar
@@ -209,7 +211,14 @@ class MainWindow(QMainWindow):
         rl.addWidget(self.banner)
         rl.addWidget(self.likeness)
         rl.addWidget(self.empty, 1)  # the placeholder takes the room, not the message line
-        rl.addWidget(self.view, 1)
+        self.preview = PreviewPane(self.service.preview, photo.thumbnail_jpeg, self)
+        self.preview.setVisible(False)  # Space or View > Preview
+        self.results_split = QSplitter()
+        self.results_split.addWidget(self.view)
+        self.results_split.addWidget(self.preview)
+        self.results_split.setStretchFactor(0, 1)
+        self.results_split.setChildrenCollapsible(False)
+        rl.addWidget(self.results_split, 1)
         self.filters.watch(right)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
@@ -235,6 +244,10 @@ class MainWindow(QMainWindow):
                       context=Qt.ShortcutContext.WidgetShortcut)
         QShortcut(QKeySequence.StandardKey.Copy, self.view, activated=self.copy_current,
                   context=Qt.ShortcutContext.WidgetShortcut)
+        for keys, slot in (("Space", self.toggle_preview), ("N", self.preview.next_match),
+                           ("Shift+N", self.preview.previous_match)):
+            QShortcut(QKeySequence(keys), self.view, activated=slot, context=Qt.ShortcutContext.WidgetShortcut)
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._preview_current())
         self.resize(1100, 720)
         self._update_empty()
 
@@ -245,6 +258,13 @@ class MainWindow(QMainWindow):
         splitter = self.qsettings.value("splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
+        split = self.qsettings.value("preview_split")
+        if isinstance(split, QByteArray):
+            self.results_split.restoreState(split)
+        else:
+            self.results_split.setSizes([600, 360])
+        self.preview.setVisible(self.qsettings.value("preview") in (True, "true"))
+        self.menu_actions["preview"].setChecked(self.preview.isVisible())
         last = self.qsettings.value("last_query", "")
         if isinstance(last, str) and last:
             self.search.setText(last)
@@ -479,8 +499,8 @@ class MainWindow(QMainWindow):
             self.refresh_collections()  # its file count
 
     def _on_report(self, report: Report) -> None:
-        if report.added or report.updated or report.removed or report.moved:
-            self.refresh_results()
+        if report.added or report.updated or report.removed or report.moved or report.photos_read:
+            self.refresh_results()  # text read in photos makes them findable by it too
         self.refresh_collections()
 
     def refresh_results(self) -> None:
@@ -561,6 +581,22 @@ class MainWindow(QMainWindow):
         self.searches.run(lambda: self.service.similar(image_path, k=200, collections=[name] if name else None,
                                                        min_similarity=likeness),
                           lambda r: self._show(seq, r), failed)
+
+    def toggle_preview(self) -> None:
+        """Show or hide the preview pane (Space, View > Preview); its width is remembered."""
+        self.preview.setVisible(not self.preview.isVisible())
+        self.menu_actions["preview"].setChecked(self.preview.isVisible())
+        self._preview_current()
+
+    def _preview_current(self) -> None:
+        if not self.preview.isVisible():
+            return
+        idx = self.view.currentIndex()
+        hit = idx.data(HitRole) if idx.isValid() else None
+        if hit is None:
+            self.preview.clear()
+        elif hit.path != self.preview.path:
+            self.preview.show_hit(hit, self.search.text())
 
     def _place(self) -> Place:
         return Place(self.search.text(), self.similar_to, self.view.verticalScrollBar().value())
@@ -751,6 +787,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: object) -> None:  # noqa: N802
         self.qsettings.setValue("geometry", self.saveGeometry())
         self.qsettings.setValue("splitter", self.splitter.saveState())
+        self.qsettings.setValue("preview_split", self.results_split.saveState())
+        self.qsettings.setValue("preview", self.preview.isVisible())
         self.qsettings.setValue("last_query", self.search.text())
         self.qsettings.sync()
         self.shutdown()

@@ -22,6 +22,8 @@ SHORTCUTS = [
     ("Enter", "Open the selected result"),
     ("Ctrl+Enter", "Show the selected result in its folder"),
     ("Ctrl+C (in the results)", "Copy the selected result's path"),
+    ("Space (in the results)", "Show or hide the preview"),
+    ("N / Shift+N", "Next / previous matching passage in the preview"),
     ("Alt+Left", "Back to the search before Find similar photos"),
     ("Ctrl+,", "Settings"),
     ("Ctrl+Q", "Quit"),
@@ -79,12 +81,14 @@ def install(window: "MainWindow") -> dict[str, QAction]:
             actions["sidebar"].isChecked())),
         "operators": _action(window, "Search &Operators", lambda: window.show_operators()),
         "back": _action(window, "&Back", window.go_back, "Alt+Left"),
+        "preview": _action(window, "&Preview\tSpace", window.toggle_preview),  # Space: in the results only
         "shortcuts": _action(window, "&Keyboard Shortcuts", lambda: QMessageBox.information(
             window, "Keyboard shortcuts", shortcuts_text())),
         "about": _action(window, "&About LocalSearch", lambda: QMessageBox.about(
             window, "About LocalSearch", about_text(window))),
     }
     actions["sidebar"].setCheckable(True)
+    actions["preview"].setCheckable(True)
     actions["sidebar"].setChecked(True)
     file_menu = bar.addMenu("&File")
     file_menu.addAction(actions["add_folder"])
@@ -97,6 +101,7 @@ def install(window: "MainWindow") -> dict[str, QAction]:
     edit.addAction(actions["settings"])
     view = bar.addMenu("&View")
     view.addAction(actions["sidebar"])
+    view.addAction(actions["preview"])
     view.addAction(actions["back"])
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(actions["operators"])
