@@ -118,6 +118,7 @@ def main(out: Path) -> None:
     pump(lambda: bool(shown))
     shot("21-preview-pdf.png")
     window.toggle_preview()
+    results("Documents and photos", "hardware invoice", "23-mixed-strip.png")
     results("Documents and photos", "rent -invoice type:pdf", "18-operators.png")
     window.show_operators()  # the "?" at the search field's end: the operators, each added by a click
     shot_screen("19-operators-menu.png")

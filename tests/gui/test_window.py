@@ -630,3 +630,47 @@ def test_text_read_in_photos_refreshes_the_results(qtbot, make_window):
     window.debounce.stop()
     window._on_report(Report(collection="pictures", photos_read=2))  # the watcher's text-in-photos pass
     assert window.debounce.isActive(), "the search runs again: the photos may now be found by their text"
+
+
+def test_photos_among_documents_are_a_strip_above_them_and_thumbnails_zoom(qtbot, make_window, monkeypatch,
+                                                                           tmp_path):
+    from localsearch.core.searcher import SearchResult
+    from localsearch.core.types import Hit
+    from localsearch.gui.photostrip import TILE_SIZES
+
+    for name in ("lease.txt", "cat.jpg", "notes.md", "cat2.jpg"):
+        (tmp_path / name).write_bytes(b"x")
+    d, p = str(tmp_path / "{}"), str(tmp_path / "{}")
+    mixed = [Hit(path=d.format("lease.txt"), kind="document", score=0.9, snippet="rent", collection="d"),
+             Hit(path=p.format("cat.jpg"), kind="photo", score=0.8, snippet="", collection="p"),
+             Hit(path=d.format("notes.md"), kind="document", score=0.7, snippet="rent", collection="d"),
+             Hit(path=p.format("cat2.jpg"), kind="photo", score=0.6, snippet="", collection="p")]
+    window = make_window()
+    window.resize(1100, 700)
+    answer = {"hits": mixed}
+    monkeypatch.setattr(window.service, "search", lambda q: SearchResult(hits=list(answer["hits"]), total=4))
+    opened: list[str] = []
+    window.open_url = lambda url: opened.append(url.toLocalFile()) or True
+    search(qtbot, window, "rent")
+    assert [h.path for h in window.strip.hits] == [mixed[1].path, mixed[3].path] and window.strip.isVisible()
+    assert [h.path for h in window.model.hits] == [mixed[0].path, mixed[2].path]
+    assert window.view.viewMode() == QListView.ViewMode.ListMode and window.count_label.text() == "4 results"
+    assert "Photos</b> (2)" in window.strip.title.text()
+    window.strip.view.setFocus()  # keyboard: arrows move along the strip, Enter opens
+    window.strip.view.setCurrentIndex(window.strip.model.index(0))
+    qtbot.keyClick(window.strip.view, Qt.Key.Key_Right)
+    assert window.current_path() == mixed[3].path
+    qtbot.keyClick(window.strip.view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: opened == [mixed[3].path], timeout=5000)
+
+    height = window.strip.view.height()
+    window.zoom(1)  # Ctrl+Plus
+    assert window.delegate.tile == TILE_SIZES[2] and window.strip.view.height() > height
+    assert window.qsettings.value("tile") in (2, "2")
+    window.zoom(-1)
+    window.zoom(-1)
+    assert window.delegate.tile == TILE_SIZES[0]
+
+    answer["hits"] = [h for h in mixed if h.kind == "photo"]  # photos alone: the grid, no strip
+    search(qtbot, window, "cat")
+    assert not window.strip.isVisible() and window.view.viewMode() == QListView.ViewMode.IconMode

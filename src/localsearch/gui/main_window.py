@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import (QByteArray, QItemSelectionModel, QModelIndex, QPoint, QSettings, QSize, Qt, QTimer,
+                            QUrl, Signal)
 from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListView,
                                QMainWindow, QMenu, QMessageBox, QProgressBar, QStyle,
@@ -24,11 +25,13 @@ from localsearch.core.search import Query
 from localsearch.core.searcher import SearchResult
 from localsearch.core.service import Service
 from localsearch.core.settings import save as save_settings
+from localsearch.core.types import Hit
 from localsearch.core.watcher import Watcher, WatchState
 from localsearch.gui.api_host import ApiHost
 from localsearch.gui.bridge import WatchBridge
 from localsearch.gui import menus
 from localsearch.gui.lookalike import History, LikenessBar, Place
+from localsearch.gui.photostrip import TILE_SIZES, PhotoStrip, split
 from localsearch.gui.preview import PreviewPane
 from localsearch.gui.dialogs import FailuresDialog, SettingsDialog
 from localsearch.gui.filters import FilterBar
@@ -187,7 +190,12 @@ class MainWindow(QMainWindow):
         self.model = ResultsModel(self.thumbnails)
         self.view = QListView()
         self.view.setModel(self.model)
-        self.view.setItemDelegate(ResultDelegate(self.view))
+        self.delegate = ResultDelegate(self.view)
+        self.view.setItemDelegate(self.delegate)
+        self.strip = PhotoStrip(self.thumbnails)  # photos above documents in a mixed result set
+        self.strip.activated.connect(lambda hit: self._open(hit.path, folder=False))
+        self.strip.menu.connect(self._hit_menu)
+        self.strip.current.connect(lambda hit: self._preview_hit(hit))
         self.view.setUniformItemSizes(True)
         self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
@@ -214,7 +222,12 @@ class MainWindow(QMainWindow):
         self.preview = PreviewPane(self.service.preview, photo.thumbnail_jpeg, self)
         self.preview.setVisible(False)  # Space or View > Preview
         self.results_split = QSplitter()
-        self.results_split.addWidget(self.view)
+        found = QWidget()  # the photo strip (when photos and documents mix) above the list
+        fl = QVBoxLayout(found)
+        fl.setContentsMargins(0, 0, 0, 0)
+        fl.addWidget(self.strip)
+        fl.addWidget(self.view, 1)
+        self.results_split.addWidget(found)
         self.results_split.addWidget(self.preview)
         self.results_split.setStretchFactor(0, 1)
         self.results_split.setChildrenCollapsible(False)
@@ -244,9 +257,13 @@ class MainWindow(QMainWindow):
                       context=Qt.ShortcutContext.WidgetShortcut)
         QShortcut(QKeySequence.StandardKey.Copy, self.view, activated=self.copy_current,
                   context=Qt.ShortcutContext.WidgetShortcut)
-        for keys, slot in (("Space", self.toggle_preview), ("N", self.preview.next_match),
-                           ("Shift+N", self.preview.previous_match)):
-            QShortcut(QKeySequence(keys), self.view, activated=slot, context=Qt.ShortcutContext.WidgetShortcut)
+        for view in (self.view, self.strip.view):
+            for keys, slot in (("Space", self.toggle_preview), ("N", self.preview.next_match),
+                               ("Shift+N", self.preview.previous_match)):
+                QShortcut(QKeySequence(keys), view, activated=slot, context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence.StandardKey.ZoomIn, self, activated=lambda: self.zoom(1))
+        QShortcut(QKeySequence("Ctrl+="), self, activated=lambda: self.zoom(1))
+        QShortcut(QKeySequence.StandardKey.ZoomOut, self, activated=lambda: self.zoom(-1))
         self.view.selectionModel().currentChanged.connect(lambda *_: self._preview_current())
         self.resize(1100, 720)
         self._update_empty()
@@ -263,6 +280,10 @@ class MainWindow(QMainWindow):
             self.results_split.restoreState(split)
         else:
             self.results_split.setSizes([600, 360])
+        tile = self.qsettings.value("tile")
+        if isinstance(tile, (int, str)) and str(tile).isdigit() and int(tile) < len(TILE_SIZES):
+            self.delegate.tile = QSize(TILE_SIZES[int(tile)])
+            self.strip.set_tile(TILE_SIZES[int(tile)])
         self.preview.setVisible(self.qsettings.value("preview") in (True, "true"))
         self.menu_actions["preview"].setChecked(self.preview.isVisible())
         last = self.qsettings.value("last_query", "")
@@ -589,14 +610,54 @@ class MainWindow(QMainWindow):
         self._preview_current()
 
     def _preview_current(self) -> None:
+        idx = self.view.currentIndex()
+        hit = self.strip.current_hit() if self.strip.view.hasFocus() else idx.data(HitRole) if idx.isValid() else None
+        self._preview_hit(hit)
+
+    def _preview_hit(self, hit: Hit | None) -> None:
         if not self.preview.isVisible():
             return
-        idx = self.view.currentIndex()
-        hit = idx.data(HitRole) if idx.isValid() else None
         if hit is None:
             self.preview.clear()
         elif hit.path != self.preview.path:
             self.preview.show_hit(hit, self.search.text())
+
+    def zoom(self, step: int) -> None:
+        """Larger or smaller photo thumbnails (Ctrl+Plus / Ctrl+Minus), remembered."""
+        sizes = TILE_SIZES
+        now = next((i for i, t in enumerate(sizes) if t == self.delegate.tile), 1)
+        tile = sizes[max(0, min(len(sizes) - 1, now + step))]
+        self.delegate.tile = QSize(tile)
+        self.strip.set_tile(tile)
+        self.view.doItemsLayout()
+        self.qsettings.setValue("tile", sizes.index(tile))
+
+    def _distribute(self, hits: list[Hit], append: bool = False) -> None:
+        """Photos and documents together: the photos as a strip above the documents; photos alone: the
+        grid; documents alone: the list. append: below what is shown, which stays as it is."""
+        if append:
+            shown = {h.path for h in self.model.hits} | {h.path for h in self.strip.hits}
+            hits = [h for h in hits if h.path not in shown]
+            photos, docs = split(hits)
+            grid = self.view.viewMode() == QListView.ViewMode.IconMode and bool(self.model.hits)
+            if self.strip.hits or (self.model.hits and not grid):  # documents on show: photos to the strip
+                self.strip.append(photos)
+                self.model.append_hits(docs)
+                return
+            if grid and not docs:  # photos alone, more photos
+                self.model.append_hits(photos)
+                return
+            hits = self.model.hits + hits  # nothing yet, or documents join a grid of photos: arrange anew
+        photos, docs = split(hits)
+        mixed = bool(photos) and bool(docs)
+        self.strip.show_hits(photos if mixed else [])
+        self.model.set_hits(docs if mixed else hits)
+        grid = bool(hits) and not docs
+        self.view.setViewMode(QListView.ViewMode.IconMode if grid else QListView.ViewMode.ListMode)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+
+    def _shown_count(self) -> int:
+        return len(self.model.hits) + len(self.strip.hits)
 
     def _place(self) -> Place:
         return Place(self.search.text(), self.similar_to, self.view.verticalScrollBar().value())
@@ -631,10 +692,7 @@ class MainWindow(QMainWindow):
             # A rerank queued behind newer keystrokes is skipped, not run: the cross-encoder is the slow part.
             self.reranks.run(lambda: self.service.rerank(query, result) if seq == self.search_seq else None,
                              lambda r: self._reordered(seq, r), lambda e: self._failed(seq, e))
-        self.model.set_hits(result.hits)
-        photos = bool(result.hits) and all(h.kind == "photo" for h in result.hits)
-        self.view.setViewMode(QListView.ViewMode.IconMode if photos else QListView.ViewMode.ListMode)
-        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self._distribute(result.hits)
         if result.warnings:
             self.show_message(" ".join(result.warnings), error=False)
         self.count_label.setText(result_count(len(result.hits), result.total))
@@ -651,12 +709,9 @@ class MainWindow(QMainWindow):
         """The list beyond its first page, added below what is on screen (which stays as it is)."""
         if seq != self.search_seq or result is None:
             return
-        shown = {h.path for h in self.model.hits}
-        self.model.append_hits([h for h in result.hits if h.path not in shown])
-        photos = all(h.kind == "photo" for h in self.model.hits)
-        self.view.setViewMode(QListView.ViewMode.IconMode if photos else QListView.ViewMode.ListMode)
-        self.count_label.setText(result_count(len(self.model.hits), result.total))
-        self.search_done.emit(len(self.model.hits))
+        self._distribute(result.hits, append=True)
+        self.count_label.setText(result_count(self._shown_count(), result.total))
+        self.search_done.emit(self._shown_count())
 
     def _reordered(self, seq: int, result: SearchResult | None) -> None:
         """The reranker's order for the results on show (dropped if a newer search came meanwhile)."""
@@ -666,7 +721,12 @@ class MainWindow(QMainWindow):
         chosen = self.model.hits[current.row()].path if current.isValid() and current.row() < len(self.model.hits) \
             else None
         reordered = {h.path for h in result.hits}  # the first page; the rest of the list stays below it
-        self.model.set_hits(result.hits + [h for h in self.model.hits if h.path not in reordered])
+        if self.strip.hits:
+            photos, docs = split(result.hits)
+            self.strip.show_hits(photos + [h for h in self.strip.hits if h.path not in reordered])
+            self.model.set_hits(docs + [h for h in self.model.hits if h.path not in reordered])
+        else:
+            self.model.set_hits(result.hits + [h for h in self.model.hits if h.path not in reordered])
         if chosen is not None:
             row = next((i for i, h in enumerate(self.model.hits) if h.path == chosen), None)
             if row is not None:
@@ -711,6 +771,9 @@ class MainWindow(QMainWindow):
                                                        QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def current_path(self) -> str | None:
+        if self.strip.view.hasFocus():
+            hit = self.strip.current_hit()
+            return hit.path if hit is not None else None
         idx = self.view.currentIndex()
         return idx.data(HitRole).path if idx.isValid() else None
 
@@ -748,16 +811,17 @@ class MainWindow(QMainWindow):
 
     def _result_menu(self, pos: object) -> None:
         index = self.view.indexAt(pos)  # type: ignore[arg-type]
-        if not index.isValid():
-            return
+        if index.isValid():
+            self._hit_menu(index.data(HitRole), self.view.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+
+    def _hit_menu(self, hit: Hit, where: QPoint) -> None:
         menu = QMenu(self)
-        menu.addAction("Open", self.open_hit)
-        menu.addAction("Show in folder", self.reveal_current)
-        menu.addAction("Copy path", self.copy_current)
-        hit = index.data(HitRole)
+        menu.addAction("Open", lambda: self._open(hit.path, folder=False))
+        menu.addAction("Show in folder", lambda: self._open(hit.path, folder=True))
+        menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(hit.path))
         if hit.kind == "photo":
             menu.addAction("Find similar photos", lambda: self.find_similar(hit.path))
-        menu.exec(self.view.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+        menu.exec(where)
 
     # --- messages, drops, shutdown ------------------------------------------------------------
 

@@ -23,6 +23,7 @@ SHORTCUTS = [
     ("Ctrl+Enter", "Show the selected result in its folder"),
     ("Ctrl+C (in the results)", "Copy the selected result's path"),
     ("Space (in the results)", "Show or hide the preview"),
+    ("Ctrl+Plus / Ctrl+Minus", "Larger / smaller photo thumbnails"),
     ("N / Shift+N", "Next / previous matching passage in the preview"),
     ("Alt+Left", "Back to the search before Find similar photos"),
     ("Ctrl+,", "Settings"),

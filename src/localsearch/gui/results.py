@@ -4,7 +4,7 @@ import html
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPalette, QPixmap, QTextDocument
 from PySide6.QtWidgets import (QFileIconProvider, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem)
 
@@ -99,10 +99,14 @@ class ResultDelegate(QStyledItemDelegate):
     ICON = 56
     TILE = QSize(176, 196)
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tile = QSize(self.TILE)  # a photo's tile in a grid or strip (the window's zoom changes it)
+
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
         view = option.widget
         if isinstance(view, QListView) and view.viewMode() == QListView.ViewMode.IconMode:
-            return self.TILE
+            return self.tile
         width = view.viewport().width() if isinstance(view, QListView) else option.rect.width()
         return QSize(width, self.ROW_HEIGHT)  # the view's width: rows elide, never scroll sideways
 
