@@ -517,6 +517,11 @@ def test_narrow_window_folds_the_filters_and_never_scrolls_sideways(qtbot, make_
     assert sorted(search(qtbot, window, "lighthouse")) == ["lighthouse-log.txt", "lighthouse.txt"]
     bar = window.view.horizontalScrollBar()
     assert not bar.isVisible() and bar.maximum() == 0, "rows fit the view"
+    window.splitter.setSizes([120, 520])  # a narrow sidebar: its state line is cut, whole in the tooltip
+    item = next(window.sidebar.item(i) for i in range(window.sidebar.count()) if window.sidebar.item(i).text()
+                .startswith("docs\n"))
+    assert not window.sidebar.horizontalScrollBar().isVisible()
+    assert item.toolTip().startswith("3 files · watching") and str(docs) in item.toolTip()
     window.filters._fill_menu()  # what opening the Filters menu shows
     show = window.filters.menu.actions()[0].menu()
     assert show.title() == "Show: Documents and photos"

@@ -89,6 +89,10 @@ class CollectionSidebar(QListWidget):
         self._reader = TaskRunner(1, self)
         self._reading = self._again = False
         self._closed = False  # a read that comes back after shutdown() is dropped (the widget may be gone)
+        # A long state ("reading text in photos and scans (12 left)") is cut with "…", never scrolled
+        # sideways; the whole of it is in the item's tooltip.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
 
     @property
     def names(self) -> list[str]:
@@ -134,12 +138,12 @@ class CollectionSidebar(QListWidget):
         self.addItem(QListWidgetItem(ALL))
         for col in self.holdings.collections:
             state = states.get(col.name)
-            item = QListWidgetItem(f"{col.name}\n{col.files} files · "
-                                   f"{state_text(state, progress.get(col.name), col.failed)}")
+            line = f"{col.files} files · {state_text(state, progress.get(col.name), col.failed)}"
+            item = QListWidgetItem(f"{col.name}\n{line}")
             item.setData(Qt.ItemDataRole.UserRole, col.name)
             seen = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(state.last_change))
                     if state and state.last_change else "none yet")
-            item.setToolTip("\n".join(col.roots) + f"\nlast change seen: {seen}")
+            item.setToolTip(f"{line}\n" + "\n".join(col.roots) + f"\nlast change seen: {seen}")
             self.addItem(item)
             if col.name == current:
                 self.setCurrentItem(item)
