@@ -239,13 +239,18 @@ def test_photo_results_show_as_a_thumbnail_grid(qtbot, make_window, tmp_path):
     assert len(list((window.service.paths.cache / "thumbnails").glob("*.png"))) == 2
 
 
-def test_filters_narrow_by_type_and_date(qtbot, make_window, docs):
-    old = docs / "lighthouse-log.txt"
-    os.utime(old, (1_600_000_000, 1_600_000_000))
+def two_lighthouse_notes(qtbot, make_window, docs) -> MainWindow:
+    """A window over the docs, the log note dated 2020, both found for "lighthouse"."""
+    os.utime(docs / "lighthouse-log.txt", (1_600_000_000, 1_600_000_000))
     window = make_window()
     window.add_folder(str(docs))
     qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
     assert len(search(qtbot, window, "lighthouse")) == 2
+    return window
+
+
+def test_filters_narrow_by_type_and_date(qtbot, make_window, docs):
+    window = two_lighthouse_notes(qtbot, make_window, docs)
     with qtbot.waitSignal(window.search_done, timeout=5000):
         window.modified.setCurrentText("Past week")
     assert [Path(h.path).name for h in window.model.hits] == ["lighthouse.txt"]
@@ -259,11 +264,7 @@ def test_filters_narrow_by_type_and_date(qtbot, make_window, docs):
 
 
 def test_sort_and_search_operators_from_the_search_field(qtbot, make_window, docs):
-    os.utime(docs / "lighthouse-log.txt", (1_600_000_000, 1_600_000_000))
-    window = make_window()
-    window.add_folder(str(docs))
-    qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
-    assert len(search(qtbot, window, "lighthouse")) == 2
+    window = two_lighthouse_notes(qtbot, make_window, docs)
     with qtbot.waitSignal(window.search_done, timeout=5000):
         window.sort.setCurrentText("Newest first")
     assert [Path(h.path).name for h in window.model.hits] == ["lighthouse.txt", "lighthouse-log.txt"]

@@ -78,13 +78,19 @@ def test_a_new_collection_is_indexed_in_8bit_and_found_by_meaning(tmp_path, real
         service.close()
 
 
-def test_a_full_precision_collection_is_kept_and_a_change_of_setting_re_embeds_it(tmp_path, real_embedder):
+def _indexed_once(tmp_path: Path, embedder, precision: str) -> Path:
+    """The mixed folder indexed with this text_precision, the service closed again; returns the folder."""
     docs = docgen.mixed_folder(tmp_path / "docs")
-    service = _service(tmp_path, real_embedder, "full")
+    service = _service(tmp_path, embedder, precision)
     try:
         service.index("docs", [str(docs)])
     finally:
         service.close()
+    return docs
+
+
+def test_a_full_precision_collection_is_kept_and_a_change_of_setting_re_embeds_it(tmp_path, real_embedder):
+    docs = _indexed_once(tmp_path, real_embedder, "full")
     full = sentence.DEFAULT_MODEL_ID
     (docs / "new.txt").write_text("The heating is repaired before the end of the month.")
     service = _service(tmp_path, real_embedder, "auto")  # an upgrade: what the collection has, it keeps
@@ -107,12 +113,7 @@ def test_a_full_precision_collection_is_kept_and_a_change_of_setting_re_embeds_i
 
 
 def test_a_pass_with_nothing_to_embed_loads_no_model(tmp_path, real_embedder, monkeypatch):
-    docs = docgen.mixed_folder(tmp_path / "docs")
-    service = _service(tmp_path, real_embedder, "auto")
-    try:
-        service.index("docs", [str(docs)])
-    finally:
-        service.close()
+    docs = _indexed_once(tmp_path, real_embedder, "auto")
     made: list[Path] = []
     real = int8.Int8Encoder
 
