@@ -95,7 +95,8 @@ def main(home: str | None = None, verbose: bool = False) -> int:
     from localsearch.gui.main_window import MainWindow
 
     log.setup(logging.INFO if verbose else logging.WARNING)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    running = QApplication.instance()
+    app = running if isinstance(running, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("LocalSearch")
     app.setDesktopFileName("localsearch")
     icon = icon_path()

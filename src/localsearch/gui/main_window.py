@@ -50,6 +50,16 @@ MODIFIED = {"Any time": (None, None), "Past day": (DAY, None), "Past week": (7 *
             "Past month": (31 * DAY, None), "Past year": (365 * DAY, None), "Older than a year": (None, 365 * DAY)}
 
 
+def _shortcut(keys: str | QKeySequence.StandardKey, parent: QWidget, slot: Callable[[], object],
+              widget: bool = False) -> QShortcut:
+    """A key for `slot` in the window, or (widget) only while `parent` has the focus."""
+    shortcut = QShortcut(QKeySequence(keys), parent)
+    if widget:
+        shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+    shortcut.activated.connect(slot)
+    return shortcut
+
+
 def result_count(shown: int, total: int) -> str:
     """How many results, in words: all of them, or how many of at least how many when the list is cut."""
     if shown == 0:
@@ -182,8 +192,7 @@ class MainWindow(QMainWindow):
         self.history = History()
         self.likeness = LikenessBar(self.qsettings)
         self.likeness.setVisible(False)  # shown with look-alikes only
-        self.likeness.changed.connect(lambda _: self.similar_to and self.find_similar(
-            self.similar_to, announce=False, remember=False))
+        self.likeness.changed.connect(self._likeness_changed)
         self.likeness.back.connect(self.go_back)
 
         self.thumbnails = ThumbnailLoader(self.service.paths.cache / "thumbnails", self)
@@ -250,20 +259,18 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress_bar)
 
         self.menu_actions = menus.install(self)  # Ctrl+F, Ctrl+O, Ctrl+Q, Ctrl+, live there
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.focus_search)
-        QShortcut(QKeySequence("Escape"), self, activated=self.clear_search)
+        _shortcut("Ctrl+L", self, self.focus_search)
+        _shortcut("Escape", self, self.clear_search)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self.view, activated=self.reveal_current,
-                      context=Qt.ShortcutContext.WidgetShortcut)
-        QShortcut(QKeySequence.StandardKey.Copy, self.view, activated=self.copy_current,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+            _shortcut(keys, self.view, self.reveal_current, widget=True)
+        _shortcut(QKeySequence.StandardKey.Copy, self.view, self.copy_current, widget=True)
         for view in (self.view, self.strip.view):
             for keys, slot in (("Space", self.toggle_preview), ("N", self.preview.next_match),
                                ("Shift+N", self.preview.previous_match)):
-                QShortcut(QKeySequence(keys), view, activated=slot, context=Qt.ShortcutContext.WidgetShortcut)
-        QShortcut(QKeySequence.StandardKey.ZoomIn, self, activated=lambda: self.zoom(1))
-        QShortcut(QKeySequence("Ctrl+="), self, activated=lambda: self.zoom(1))
-        QShortcut(QKeySequence.StandardKey.ZoomOut, self, activated=lambda: self.zoom(-1))
+                _shortcut(keys, view, slot, widget=True)
+        _shortcut(QKeySequence.StandardKey.ZoomIn, self, lambda: self.zoom(1))
+        _shortcut("Ctrl+=", self, lambda: self.zoom(1))
+        _shortcut(QKeySequence.StandardKey.ZoomOut, self, lambda: self.zoom(-1))
         self.view.selectionModel().currentChanged.connect(lambda *_: self._preview_current())
         self.resize(1100, 720)
         self._update_empty()
@@ -420,8 +427,8 @@ class MainWindow(QMainWindow):
         if dialog.exec() and self.watcher is not None:
             self.watcher.reconcile(name)
 
-    def _collection_menu(self, pos: object) -> None:
-        item = self.sidebar.itemAt(pos)  # type: ignore[arg-type]
+    def _collection_menu(self, pos: QPoint) -> None:
+        item = self.sidebar.itemAt(pos)
         name = item.data(Qt.ItemDataRole.UserRole) if item else None
         menu = QMenu(self)
         menu.addAction("Add folder…", self.choose_folder)
@@ -441,7 +448,7 @@ class MainWindow(QMainWindow):
             menu.addAction("Show files not indexed…", lambda: self.show_failures(name))
             menu.addAction("Rename…", lambda: self.rename_collection(name))
             menu.addAction("Remove…", lambda: self.remove_collection(name))
-        menu.exec(self.sidebar.mapToGlobal(pos))  # type: ignore[arg-type]
+        menu.exec(self.sidebar.mapToGlobal(pos))
 
     # --- watching -----------------------------------------------------------------------------
 
@@ -659,6 +666,10 @@ class MainWindow(QMainWindow):
     def _shown_count(self) -> int:
         return len(self.model.hits) + len(self.strip.hits)
 
+    def _likeness_changed(self, _: float) -> None:
+        if self.similar_to is not None:
+            self.find_similar(self.similar_to, announce=False, remember=False)
+
     def _place(self) -> Place:
         return Place(self.search.text(), self.similar_to, self.view.verticalScrollBar().value())
 
@@ -809,10 +820,10 @@ class MainWindow(QMainWindow):
         if path:
             QGuiApplication.clipboard().setText(path)
 
-    def _result_menu(self, pos: object) -> None:
-        index = self.view.indexAt(pos)  # type: ignore[arg-type]
+    def _result_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
         if index.isValid():
-            self._hit_menu(index.data(HitRole), self.view.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+            self._hit_menu(index.data(HitRole), self.view.viewport().mapToGlobal(pos))
 
     def _hit_menu(self, hit: Hit, where: QPoint) -> None:
         menu = QMenu(self)

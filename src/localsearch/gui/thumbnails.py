@@ -5,7 +5,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSize, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader
 
 THUMB_SIZE = 256
@@ -40,7 +40,7 @@ def make_thumbnail(path: str, cache_dir: Path) -> QImage:
         image = image.scaled(THUMB_SIZE, THUMB_SIZE, _keep_aspect())
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(".tmp.png")
-    if image.save(str(tmp), "PNG"):
+    if image.save(str(tmp), "PNG"):  # type: ignore[call-overload]  # the stubs say bytes; PySide6 takes str
         os.replace(tmp, cached)
     return image
 
@@ -56,9 +56,7 @@ def _decode_with_pillow(path: str) -> QImage:
     return QImage(rgb.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
-def _keep_aspect():  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import Qt
-
+def _keep_aspect() -> Qt.AspectRatioMode:
     return Qt.AspectRatioMode.KeepAspectRatio
 
 
