@@ -35,7 +35,7 @@ def test_onnx_query_encoder_matches_sentence_transformers(real_embedder):
 
 
 def test_a_query_falls_back_to_the_full_model_when_the_fast_encoder_cannot_open(monkeypatch, real_embedder):
-    def unsupported(folder):
+    def unsupported(folder, **_):
         raise RuntimeError("a BERT variant the graph does not cover")
 
     monkeypatch.setattr(query_encoder, "QueryEncoder", unsupported)
@@ -54,6 +54,26 @@ def test_a_query_needs_no_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["(384,)", "1.0", "False", "False"]
+
+
+def test_the_query_graph_is_saved_once_and_a_damaged_one_is_built_again(tmp_path):
+    folder, q = sentence.packaged_model_dir(), "how do I renew my passport"
+    first = query_encoder.QueryEncoder(folder, cache_dir=tmp_path)
+    (saved,) = tmp_path.glob("query-graph-*.onnx")
+    assert oct(saved.stat().st_mode & 0o777) == "0o600"
+    # A new process opens the saved graph: no onnx package to import, the same vector.
+    code = ("import sys; from pathlib import Path; from localsearch.core.embed import query_encoder, sentence;"
+            f"e = query_encoder.QueryEncoder(sentence.packaged_model_dir(), cache_dir=Path({str(tmp_path)!r}));"
+            f"print(' '.join(repr(float(x)) for x in e.encode({q!r})[:4]), 'onnx' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    *head, onnx_loaded = out.stdout.split()
+    assert onnx_loaded == "False" and [float(x) for x in head] == [float(x) for x in first.encode(q)[:4]]
+    data = bytearray(saved.read_bytes())  # damaged: not trusted, built again
+    data[len(data) // 2] ^= 0xFF
+    saved.write_bytes(bytes(data))
+    rebuilt = query_encoder.QueryEncoder(folder, cache_dir=tmp_path)
+    assert np.array_equal(rebuilt.encode(q), first.encode(q)) and saved.read_bytes() != bytes(data)
 
 
 def test_bf16_autocast_agrees_with_fp32(real_embedder):

@@ -316,9 +316,12 @@ class Searcher:
         clock = time.perf_counter()
         try:
             if usable:
+                # An index not loaded yet (the first search of a process) loads beside the query encoding.
+                cold = any((c.id, "text") not in self._indexes for c in usable)
+                loading = self._helper.submit(lambda: [self.vector_index(c) for c in usable]) if cold else None
                 qvec = self.engine.embedder.embed_query(query.text)
                 out.timings["embed"], clock = time.perf_counter() - clock, time.perf_counter()
-                indexes = [self.vector_index(c) for c in usable]
+                indexes = loading.result() if loading is not None else [self.vector_index(c) for c in usable]
                 if len(indexes) == 1:
                     per_collection = [indexes[0].search(qvec, depth)]
                 else:  # FAISS releases the GIL: collections are searched side by side, then merged

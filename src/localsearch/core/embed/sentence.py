@@ -209,7 +209,7 @@ class SentenceEmbedder(LazyModel):
                         folder = self._folder()
                         assert folder is not None
                         try:
-                            self._fast_query = query_encoder.QueryEncoder(folder)
+                            self._fast_query = query_encoder.QueryEncoder(folder, cache_dir=self.build_dir)
                         except Exception as e:  # a BERT variant the graph does not cover: torch answers
                             log.embed.warning("fast query encoder unavailable for %s (%s); using the full model",
                                               folder, e)
