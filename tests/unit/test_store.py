@@ -24,6 +24,15 @@ def test_schema_is_versioned_and_in_wal_mode(cat):
     assert cat.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_counting_a_collections_vectors_reads_an_index_not_every_passage(cat):
+    col = cat.ensure_collection("c")
+    cat.commit_files(col.id, [result(b"/a.txt", ["apple pie", "banana split"], [vec(1), vec(0, 1)])])
+    _, _, source = cat._SPACES["text"]
+    plan = " ".join(str(r[3]) for r in cat.conn.execute(f"EXPLAIN QUERY PLAN SELECT count(*) FROM {source}", (col.id,)))
+    assert "chunks_with_vector" in plan, plan
+    assert cat.vector_count(col.id) == 2
+
+
 def test_commit_replaces_a_files_chunks_and_keyword_index(cat):
     col = cat.ensure_collection("c")
     first = cat.commit_files(col.id, [result(b"/a.txt", ["apple pie", "banana split"], [vec(1), vec(0, 1)])])

@@ -100,6 +100,9 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 6: a log of what keyword searches see changing, for the derived word index (see changelog); an
     # existing catalog's word index is built whole by the next writer, FTS5 serving meanwhile.
     changelog.CREATE,
+    # 7: counting a collection's vectors (the check FAISS is loaded against, at every start) reads this
+    # small index instead of every passage's row: 23 -> 2.3 ms at 13,747 passages, ~10 bytes a passage.
+    "CREATE INDEX chunks_with_vector ON chunks(file_id) WHERE vector IS NOT NULL",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
