@@ -282,6 +282,9 @@ def test_sort_and_search_operators_from_the_search_field(qtbot, make_window, doc
     with qtbot.waitSignal(window.search_done, timeout=5000):
         window.search.setText("lighthouse type:nonsense")
     assert len(window.model.hits) == 2 and "type:nonsense is not a file type" in window.banner.text()
+    assert search(qtbot, window, "lighthouse -keeper -fog type:pdf") == []  # "No results" says what narrowed it
+    assert window.sort.currentText() == "By name" and "By name" not in window.empty.text()  # sorting narrows nothing
+    assert "Nothing matches with -keeper, -fog, type:…" in window.empty.text()
 
 
 class _MissingModel:

@@ -4,6 +4,7 @@ All engine work runs off the GUI thread: searches on a one-thread task runner, i
 on the watcher's thread, reporting back through signals.
 """
 
+import html
 import os
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog
                                QMainWindow, QMenu, QMessageBox, QProgressBar, QStyle,
                                QSplitter, QToolBar, QVBoxLayout, QWidget)
 
-from localsearch.core import extract, log
+from localsearch.core import extract, log, query_syntax
 from localsearch.core.extract import photo
 from localsearch.core.errors import KnownError
 from localsearch.core.indexer import Progress, Report
@@ -763,7 +764,21 @@ class MainWindow(QMainWindow):
             self.empty.setText("<h3>Type to search</h3><p>By meaning (“how do I renew my passport”) or by exact "
                                "words and ids (“invoice 2024-0042”).</p>")
         else:
-            self.empty.setText("<h3>No results</h3><p>Try other words, or another collection.</p>")
+            self.empty.setText(f"<h3>No results</h3><p>{html.escape(self._what_to_try())}</p>")
+
+    def _what_to_try(self) -> str:
+        """What to change when nothing is found: the filters and operators in force first."""
+        narrowing = [combo.currentText() for _, combo in self.filters.combos[:3] if combo.currentIndex() != 0]
+        parsed = query_syntax.parse(self.search.text())
+        narrowing += [f'"{p}"' for p in parsed.phrases] + [f"-{x}" for x in parsed.excluded]
+        narrowing += [f"{k}:…" for k, v in (("type", parsed.file_type), ("kind", parsed.kind),
+                                            ("after", parsed.after), ("before", parsed.before),
+                                            ("in", parsed.folder)) if v is not None]
+        if narrowing:
+            return f"Nothing matches with {', '.join(narrowing)}. Try without them, or other words."
+        if self.selected_collection():
+            return "Try other words, or search all collections."
+        return "Try other words: a question in your own words, or a word the file holds."
 
     # --- results ------------------------------------------------------------------------------
 
