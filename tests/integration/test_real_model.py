@@ -107,6 +107,7 @@ def test_paraphrased_queries_find_the_right_file(tmp_path, real_embedder):
         for query, expected in expectations.items():
             hits = service.search(Query(query, k=3)).hits
             assert hits and Path(hits[0].path).name == expected, (query, [h.path for h in hits])
+            assert 0 < (hits[0].match_strength or 0) <= 1, (query, hits[0].match_strength)
         page = service.search(Query("security deposit for damage", k=1)).hits[0]
         assert Path(page.path).name == "contract.pdf" and page.page == 2
         # The list ends where files stop being related (core.cutoff): no stray word, no distant meaning.

@@ -38,3 +38,28 @@ def test_a_file_holding_only_a_stray_word_is_left_out(service, tmp_path, monkeyp
     assert service.search(Query("chess tournament results")).hits == []
     assert [Path(h.path).name for h in service.search(Query("every", mode="keywords")).hits] == ["garden.txt"]
     assert [Path(h.path).name for h in service.search(Query("every tomatoes")).hits] == ["garden.txt"]
+
+
+def test_match_strength_is_the_words_held_or_the_meaning_on_the_models_scale():
+    gate = cutoff.gate_for("sentence-transformers/all-MiniLM-L6-v2")
+    low, high = gate.scale[:2]
+    assert cutoff.strength(gate, "document", coverage=0.75, cosine=None) == 0.75
+    assert cutoff.strength(gate, "document", coverage=0.0, cosine=low) == 0.0  # as close as unrelated files come
+    assert cutoff.strength(gate, "document", coverage=0.0, cosine=high) == 1.0  # as close as a file with the words
+    assert 0 < cutoff.strength(gate, "document", coverage=0.0, cosine=gate.meaning) < 0.5
+    assert cutoff.strength(gate, "document", coverage=0.2, cosine=0.9) == 1.0  # the stronger evidence counts
+    label_low = gate.scale[2]
+    assert cutoff.strength(gate, "photo", coverage=0.0, cosine=label_low) == 0.0
+    assert cutoff.strength(cutoff.gate_for("my/own-model"), "document", 0.0, 0.42) == 0.42  # not measured: as is
+
+
+def test_each_hit_says_how_strongly_it_matched(service, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "lease.txt").write_text("The monthly rent for the flat is paid to the landlord.")
+    (docs / "garden.txt").write_text("Water the tomatoes every evening.")
+    service.index("docs", [str(docs)])
+    hit = service.search(Query("monthly rent landlord")).hits[0]
+    assert Path(hit.path).name == "lease.txt" and hit.match_strength == 1.0  # all the words
+    assert hit.to_json()["match_strength"] == 1.0
+    assert all(h.match_strength is None for h in service.search(Query("rent", mode="keywords")).hits)

@@ -20,6 +20,9 @@ class Hit(BaseModel):
     match_spans: list[tuple[int, int]] = Field(description="offsets of the query's words inside the snippet")
     rerank_score: float | None = Field(None, description="the configured cross-encoder's relevance, when one "
                                                          "reordered the top hits (higher is better)")
+    match_strength: float | None = Field(None, ge=0, le=1, description="how strongly it matched, 0-1: the share of "
+                                         "the question's words it holds, or its closeness in meaning on the "
+                                         "model's measured scale; for a look-alike, its likeness")
 
 
 class SearchResponse(BaseModel):

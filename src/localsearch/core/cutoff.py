@@ -17,6 +17,9 @@ class Gate:
     words: float  # least share of the query's words (coverage, weighted by rarity) a passage must hold
     meaning: float  # least cosine of a document passage with the question
     label: float  # least cosine of a photo's label passage with the question
+    scale: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)
+    """Cosines that match_strength maps to 0 and 1, for document passages then photo label passages:
+    how close the best unrelated file usually is, and how close a file holding the words usually is."""
 
 
 WORDS = 0.5
@@ -24,7 +27,11 @@ WORDS = 0.5
 words: "every" in "how much do I pay the landlord every month"."""
 
 GATES = {
-    "sentence-transformers/all-MiniLM-L6-v2": Gate(words=WORDS, meaning=0.35, label=0.33),
+    # scale: medians measured by bench/precision_eval.py: documents 0.259 (best file for a question
+    # nothing answers) and 0.706 (the file holding the words); label passages 0.220 and 0.554 (the
+    # photo asked for, named by its content).
+    "sentence-transformers/all-MiniLM-L6-v2": Gate(words=WORDS, meaning=0.35, label=0.33,
+                                                   scale=(0.259, 0.706, 0.220, 0.554)),
 }
 
 
@@ -32,6 +39,15 @@ def gate_for(model_id: str | None) -> Gate:
     """The cut-off for a collection's model (any variant of it: "<model>#int8" is the same model)."""
     base = (model_id or "").split("#", 1)[0]
     return GATES.get(base, Gate(words=WORDS, meaning=-1.0, label=-1.0))
+
+
+def strength(gate: Gate, kind: str, coverage: float, cosine: float | None) -> float:
+    """How strongly a file matched, 0-1: the share of the question's words it holds, or its closeness in
+    meaning on the model's measured scale (0: as close as unrelated files come, 1: as close as a file
+    holding the words), whichever is higher. A model not measured: its cosine as it is."""
+    low, high = gate.scale[2:] if kind == "photo" else gate.scale[:2]
+    meaning = 0.0 if cosine is None else (cosine - low) / (high - low)
+    return round(min(1.0, max(0.0, coverage, meaning)), 3)
 
 
 def shown(gate: Gate, kind: str, coverage: float, cosine: float | None) -> bool:

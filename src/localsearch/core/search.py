@@ -230,7 +230,8 @@ def relative_name(path: str, roots: Sequence[str]) -> str:
 def fuse_files(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[int, float]],
                rows: dict[int, ChunkRow], texts: dict[int, str], matcher: "Matcher | None", k: int = RRF_K,
                photos: Sequence[tuple[int, float]] = (), by_coverage: bool = True,
-               gate: cutoff.Gate | None = None) -> list[tuple[float, ChunkRow]]:
+               gate: cutoff.Gate | None = None,
+               strengths: dict[int | str, float] | None = None) -> list[tuple[float, ChunkRow]]:
     """One hit per file: RRF over files, each list voting once per file at the rank of the file's best
     passage in it, scaled by that passage's strength (as weighted_rrf). A file's keyword evidence and
     its meaning evidence may come from different passages (the words in its first, the closest
@@ -238,7 +239,8 @@ def fuse_files(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[in
     of its own. Only `rows` (the passages the filters accept) take part; copies of one file are one.
     by_coverage=False: keyword votes by rank alone (BM25's own order, for a keywords-only list).
     gate: only files with enough evidence are kept (see cutoff); photos found in a CLIP model's photo
-    space are not gated (no threshold is measured for such models)."""
+    space are not gated (no threshold is measured for such models). strengths, if given, receives each
+    kept file's match strength (cutoff.strength) by file_key."""
     score: dict[int | str, float] = {}
     own: dict[int, float] = {}  # each passage's evidence of its own (weighted_rrf), to pick the one shown
     evidence: dict[int | str, list[float]] = {}  # file -> [best coverage, best cosine, found in the photo space]
@@ -258,9 +260,14 @@ def fuse_files(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[in
             seen[which] = max(seen[which], vote if which == 0 else value if which == 1 else 1.0)
     hits = [(score[file_key(row)], row) for _, row in group_by_file(own, rows)]
     if gate is not None and by_coverage:
-        hits = [(s, row) for s, row in hits if evidence[file_key(row)][2] or cutoff.shown(
-            gate, row.kind, evidence[file_key(row)][0],
-            evidence[file_key(row)][1] if evidence[file_key(row)][1] > -2 else None)]
+        def proof(row: ChunkRow) -> tuple[float, float | None, float]:
+            coverage, cosine, in_photo_space = evidence[file_key(row)]
+            return coverage, cosine if cosine > -2 else None, in_photo_space
+
+        hits = [(s, row) for s, row in hits if proof(row)[2] or cutoff.shown(gate, row.kind, *proof(row)[:2])]
+        if strengths is not None:
+            strengths.update({file_key(row): max(proof(row)[2], cutoff.strength(gate, row.kind, *proof(row)[:2]))
+                              for _, row in hits})
     return sorted(hits, key=lambda t: (-t[0], t[1].path))
 
 

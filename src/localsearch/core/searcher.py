@@ -11,7 +11,7 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -357,11 +357,14 @@ class Searcher:
 
         by_meaning, by_look = found(semantic), found(photos)
         gate = cutoff.gate_for(usable[0].model_id) if usable else cutoff.gate_for(None)
+        strengths: dict[int | str, float] = {}
         files = self._ordered(search.fuse_files(keyword, semantic, rows, texts, pattern, photos=photos,
-                                                by_coverage=query.mode != "keywords", gate=gate), query)
+                                                by_coverage=query.mode != "keywords", gate=gate,
+                                                strengths=strengths), query)
         out.total = len(files)
-        out.hits = [search.to_hit(score, row, terms, pattern, by_meaning=search.file_key(row) in by_meaning,
-                                  by_look=search.file_key(row) in by_look)
+        out.hits = [replace(search.to_hit(score, row, terms, pattern, by_meaning=search.file_key(row) in by_meaning,
+                                          by_look=search.file_key(row) in by_look),
+                            match_strength=strengths.get(search.file_key(row)))
                     for score, row in files[: query.k]]
         out.timings["fusion"] = time.perf_counter() - clock
         log.search.debug("%r: %d keyword, %d semantic candidates -> %d hits", query.text, len(keyword),
@@ -429,6 +432,7 @@ class Searcher:
                 continue
             if is_self or search.file_key(row) not in seen:  # copies listed once, but always beside the photo asked about
                 seen.add(fid if is_self else search.file_key(row))
-                hits.append(search.to_hit(score, row, [], why=[_look_alike(score)]))
+                hits.append(replace(search.to_hit(score, row, [], why=[_look_alike(score)]),
+                                    match_strength=round(min(1.0, max(0.0, score)), 3)))
         out.total, out.hits = len(hits), hits[:k]
         return out

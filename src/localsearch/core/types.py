@@ -51,6 +51,9 @@ class Hit:
     """Why it matched, in plain words: "words: rent, monthly", "meaning", "file name", "page 2"."""
     rerank_score: float | None = None
     """The cross-encoder's relevance, when a reranker is configured and reordered this hit."""
+    match_strength: float | None = None
+    """How strongly it matched, 0-1 (cutoff.strength; for a look-alike, its likeness); None in a
+    keywords-only list, where BM25's order is all there is."""
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -67,6 +70,8 @@ class Hit:
         if self.page is not None:
             out["page"] = self.page
         out["match_spans"] = [list(s) for s in self.match_spans]
+        if self.match_strength is not None:
+            out["match_strength"] = self.match_strength
         if self.rerank_score is not None:
             out["rerank_score"] = round(self.rerank_score, 6)
         return out
