@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--show-token", action="store_true", help="print the access token (made on first use) and exit")
     sv.add_argument("--poll", action="store_true", help="poll instead of OS file events (network shares)")
 
+    sub.add_parser("install-desktop", help="list LocalSearch in the desktop's menu and search (your own data "
+                   "folder, no root)")
+    sub.add_parser("uninstall-desktop", help="take LocalSearch out of the desktop's menu again")
     st = sub.add_parser("status", help="collections, files, chunks, failures, model, index sizes")
     st.add_argument("--json", action="store_true")
 
@@ -346,6 +349,26 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "never"
 
 
+def cmd_install_desktop(args: argparse.Namespace) -> int:
+    from localsearch import desktop
+
+    try:
+        out = desktop.install()
+    except (FileNotFoundError, OSError) as e:
+        raise KnownError(f"cannot add LocalSearch to the desktop menu: {e}") from e
+    print(f"LocalSearch is in the desktop menu: {out.desktop} (icon {out.icon}); "
+          "'localsearch uninstall-desktop' takes it out")
+    return 0
+
+
+def cmd_uninstall_desktop(args: argparse.Namespace) -> int:
+    from localsearch import desktop
+
+    removed = desktop.uninstall()
+    print(f"removed {len(removed)} file(s) from {desktop.data_home()}" if removed else "nothing to remove")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     service = _service(args)
     try:
@@ -419,6 +442,7 @@ def _service_call(args: argparse.Namespace, call: Callable[[Any], Any]) -> Any:
 
 
 COMMANDS = {"index": cmd_index, "search": cmd_search, "watch": cmd_watch, "serve": cmd_serve, "status": cmd_status,
+            "install-desktop": cmd_install_desktop, "uninstall-desktop": cmd_uninstall_desktop,
             "collections": cmd_collections, "check": cli_check.cmd_check, "repair": cli_check.cmd_repair}
 
 

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -244,3 +245,36 @@ def test_folders_move_add_and_remove_from_the_command_line(tmp_path):
     assert "1 files left the index" in dropped.stdout and (extra / "memo.txt").exists()
     wrong = run_cli(home, "collections", "remove-folder", "docs", str(extra), check=False)
     assert wrong.returncode == 1 and "is not a folder of collection 'docs'" in wrong.stderr
+
+
+def test_install_desktop_puts_the_entry_icon_and_metadata_in_the_users_data_folder(tmp_path):
+    data = tmp_path / "xdg-data"
+    env = {**os.environ, "XDG_DATA_HOME": str(data), "LOCALSEARCH_HOME": str(tmp_path / "home")}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "localsearch", *args], env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    out = cli("install-desktop")
+    assert out.returncode == 0 and "desktop menu" in out.stdout, out.stderr
+    entry = data / "applications" / "io.github.localsearch.LocalSearch.desktop"
+    fields = dict(line.split("=", 1) for line in entry.read_text().splitlines() if "=" in line)
+    launcher = fields["Exec"].removesuffix(" gui")
+    assert fields["Exec"].endswith(" gui") and (os.path.isabs(launcher) or launcher.startswith(sys.executable))
+    assert fields["Icon"] == "io.github.localsearch.LocalSearch" and fields["Type"] == "Application"
+    icon = data / "icons" / "hicolor" / "scalable" / "apps" / "io.github.localsearch.LocalSearch.svg"
+    assert icon.read_text().lstrip().startswith("<")
+    assert (data / "metainfo" / "io.github.localsearch.LocalSearch.metainfo.xml").is_file()
+    validate = shutil.which("desktop-file-validate")
+    if validate:  # Debian's desktop-file-utils, where installed
+        assert subprocess.run([validate, str(entry)], capture_output=True, text=True).stdout == ""
+    appstream = shutil.which("appstreamcli")
+    if appstream:  # Debian's appstream, where installed
+        checked = subprocess.run([appstream, "validate", "--no-net",
+                                  str(data / "metainfo" / "io.github.localsearch.LocalSearch.metainfo.xml")],
+                                 capture_output=True, text=True)
+        assert checked.returncode == 0 and "W:" not in checked.stdout and "E:" not in checked.stdout, checked.stdout
+    again = cli("uninstall-desktop")
+    assert again.returncode == 0 and "removed 3 file(s)" in again.stdout
+    assert not entry.exists() and not icon.exists()
+    assert cli("uninstall-desktop").stdout.strip() == "nothing to remove"

@@ -92,13 +92,14 @@ def main(home: str | None = None, verbose: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
     from localsearch.core import log, paths
+    from localsearch.desktop import APP_ID
     from localsearch.gui.main_window import MainWindow
 
     log.setup(logging.INFO if verbose else logging.WARNING)
     running = QApplication.instance()
     app = running if isinstance(running, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("LocalSearch")
-    app.setDesktopFileName("localsearch")
+    app.setDesktopFileName(APP_ID)  # ties the window to its entry (localsearch install-desktop) on Wayland/KDE
     icon = icon_path()
     if icon is not None:
         app.setWindowIcon(QIcon(str(icon)))
