@@ -43,6 +43,7 @@ def main(out: Path) -> None:
         p.drawEllipse(320, 330, 160, 160)
         p.end()
         image.save(str(photos / name))
+    QImage(str(photos / "sunset in the hills.jpg")).scaled(400, 300).save(str(photos / "IMG_0042.jpg"), "JPEG", 40)
 
     from tests import photogen
 

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from localsearch.core import paths
 from localsearch.core.service import Service
@@ -58,6 +59,8 @@ def test_only_related_results_with_their_reasons_and_back_from_look_alikes(qtbot
     with qtbot.waitSignal(w.search_done, timeout=30000):
         w.find_similar(w.model.hits[0].path)
     assert [Path(h.path).name for h in w.model.hits] == ["IMG_1000.png"]  # no other photo looks like it
+    tip = w.model.data(w.model.index(0), Qt.ItemDataRole.ToolTipRole)  # a tile shows why in its tooltip
+    assert "the photo itself" in tip and "score 1.0" in tip
     with qtbot.waitSignal(w.search_done, timeout=30000):
         w.go_back()
     assert w.search.text() == "cat" and [Path(h.path).name for h in w.model.hits] == ["IMG_1000.png"]

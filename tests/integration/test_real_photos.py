@@ -72,6 +72,7 @@ def test_find_similar_shows_look_alikes_only_down_to_the_chosen_likeness(indexed
     family = {where["chelsea.png"], *copies["chelsea.png"]}
     hits = service.similar(str(where["chelsea.png"]), k=50).hits  # the photo model's own threshold
     assert {Path(h.path) for h in hits} == family, [Path(h.path).name for h in hits]
+    assert hits[0].why == ["the photo itself"]
     assert all(h.why == ["same photo (resized, cropped or re-encoded)"] for h in hits[1:])
     assert hits[0].match_strength == 1.0 and all(0.7 <= (h.match_strength or 0) <= 1 for h in hits)
     loose = service.similar(str(where["chelsea.png"]), k=50, min_similarity=0.0).hits  # every photo, nearest first

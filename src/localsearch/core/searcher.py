@@ -432,7 +432,8 @@ class Searcher:
                 continue
             if is_self or search.file_key(row) not in seen:  # copies listed once, but always beside the photo asked about
                 seen.add(fid if is_self else search.file_key(row))
-                hits.append(replace(search.to_hit(score, row, [], why=[_look_alike(score)]),
+                hits.append(replace(search.to_hit(score, row, [], why=["the photo itself" if is_self else
+                                                                      _look_alike(score)]),
                                     match_strength=round(min(1.0, max(0.0, score)), 3)))
         out.total, out.hits = len(hits), hits[:k]
         return out

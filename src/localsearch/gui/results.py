@@ -60,8 +60,8 @@ class ResultsModel(QAbstractListModel):
         hit = self.hits[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return os.path.basename(hit.path)
-        if role == Qt.ItemDataRole.ToolTipRole:  # the exact score stays at hand, out of the way
-            return f"{hit.path}\nscore {hit.score:.4f}"
+        if role == Qt.ItemDataRole.ToolTipRole:  # why, in words (tiles show no line for it); the exact score
+            return "\n".join([hit.path, *([" · ".join(hit.why)] if hit.why else []), f"score {hit.score:.4f}"])
         if role == HitRole:
             return hit
         if role == Qt.ItemDataRole.DecorationRole:
@@ -156,10 +156,27 @@ class ResultDelegate(QStyledItemDelegate):
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
         painter.restore()
 
+    def _corner_badge(self, painter: QPainter, rect: QRect, label: str) -> None:
+        """A small label in a picture's top-left corner, readable on any photo."""
+        font = QFont(painter.font())
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
+        font.setBold(True)
+        painter.save()
+        painter.setFont(font)
+        box = QRect(rect.x() + 4, rect.y() + 4, painter.fontMetrics().horizontalAdvance(label) + 10, 18)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 170))
+        painter.drawRoundedRect(box, 4, 4)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+        painter.restore()
+
     def _paint_tile(self, painter: QPainter, rect: QRect, hit: Hit, deco: object, color: object) -> None:
         pad = 8
         thumb = QRect(rect.x() + pad, rect.y() + pad, rect.width() - 2 * pad, rect.height() - 2 * pad - 24)
         self._draw_deco(painter, thumb, deco)
+        if hit.why and hit.why[0].startswith("same photo"):  # a resized, cropped or re-encoded copy
+            self._corner_badge(painter, thumb, "same photo")
         painter.setPen(color)
         name_rect = QRect(rect.x() + pad, thumb.bottom() + 4, rect.width() - 2 * pad, 20)
         name = painter.fontMetrics().elidedText(os.path.basename(hit.path), Qt.TextElideMode.ElideMiddle,
