@@ -138,3 +138,31 @@ def test_noise_read_from_texture_is_not_indexed(indexed):
         "SELECT ch.text FROM chunks ch JOIN files f ON f.id = ch.file_id WHERE ch.ord > 0")]
     assert texts, "some photos hold text"
     assert all(any(len(w) >= 3 and w.isalpha() for w in t.split()) for t in texts), texts
+
+
+def test_a_recoloured_likeness_is_not_called_the_same_photo(tmp_path, real_embedder, image_model):
+    """Two sunsets drawn alike in other colours: the photo model's features call them nearly the same,
+    the colours do not; a resized copy stays "same photo"."""
+    from PIL import ImageDraw
+
+    root = tmp_path / "Pictures"
+    root.mkdir()
+    for name, top, bottom in (("hills.jpg", (250, 204, 21), (185, 28, 28)), ("lake.jpg", (253, 186, 116), (15, 118, 110))):
+        im = Image.new("RGB", (800, 600))
+        draw = ImageDraw.Draw(im)
+        for y in range(600):
+            t = y / 599
+            draw.line((0, y, 800, y), fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom)))
+        draw.ellipse((320, 330, 480, 490), fill=(255, 247, 237))
+        im.save(root / name, quality=92)
+    with Image.open(root / "hills.jpg") as im:
+        im.resize((400, 300)).save(root / "IMG_0042.jpg", quality=40)
+    service = Service(paths.resolve(tmp_path / "home"), Settings(ocr=False), real_embedder, image_model)
+    try:
+        service.index("pictures", [str(root)])
+        why = {Path(h.path).name: h.why for h in service.similar(str(root / "hills.jpg"), min_similarity=0.0).hits}
+        assert why["hills.jpg"] == ["the photo itself"]
+        assert why["IMG_0042.jpg"] == ["same photo (resized, cropped or re-encoded)"]
+        assert why["lake.jpg"] == ["looks alike"], why
+    finally:
+        service.close()

@@ -88,6 +88,16 @@ def thumbnail_jpeg(path: str | Path, side: int, quality: int = 85) -> bytes:
     return out.getvalue()
 
 
+def colours(path: str | Path) -> np.ndarray:
+    """The photo's colours as a 64-bin histogram (4 levels per channel), summing to 1: resizing,
+    re-encoding and moderate crops keep it; a different scene or a recoloured one does not."""
+    pixels = decode_fitting(path, 64) // 64
+    index = pixels[..., 0].astype(np.int64) * 16 + pixels[..., 1] * 4 + pixels[..., 2]
+    counts = np.bincount(index.ravel(), minlength=64).astype(np.float64)
+    share: np.ndarray = counts / max(1.0, float(counts.sum()))
+    return share
+
+
 def pixel_count(path: str | Path) -> int:
     """Width x height from the header alone (no decoding), to refuse huge images before reading them."""
     from PIL import Image
