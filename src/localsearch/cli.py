@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--since", metavar="DATE", help="only files modified on or after DATE (YYYY-MM-DD)")
     se.add_argument("--until", metavar="DATE", help="only files modified on or before DATE (YYYY-MM-DD)")
     se.add_argument("--folder", metavar="FOLDER", help="only files inside FOLDER (a name such as Invoices, or a path)")
-    se.add_argument("--sort", choices=["relevance", "modified", "name"], default="relevance",
+    se.add_argument("--sort", choices=query_syntax.SORTS, default="relevance",
                     help="relevance (default), modified (newest first) or name")
     se.add_argument("--json", action="store_true", help="print a JSON array of hits")
 

@@ -11,6 +11,8 @@ measured there gets no meaning threshold beyond the min_similarity setting.
 
 from dataclasses import dataclass
 
+from localsearch.core.embed import variants
+
 
 @dataclass(frozen=True)
 class Gate:
@@ -37,8 +39,7 @@ GATES = {
 
 def gate_for(model_id: str | None) -> Gate:
     """The cut-off for a collection's model (any variant of it: "<model>#int8" is the same model)."""
-    base = (model_id or "").split("#", 1)[0]
-    return GATES.get(base, Gate(words=WORDS, meaning=-1.0, label=-1.0))
+    return GATES.get(variants.base(model_id or ""), Gate(words=WORDS, meaning=-1.0, label=-1.0))
 
 
 def strength(gate: Gate, kind: str, coverage: float, cosine: float | None) -> float:

@@ -55,7 +55,7 @@ def build(catalog: Catalog, path: str, query: str) -> Preview:
     """The preview of the indexed file at `path` (NotIndexed / OutsideFolders as core.access says)."""
     found = access.indexed_file(catalog, path)
     rows = catalog.conn.execute(
-        "SELECT f.size, f.mtime_ns, c.ord, c.page, c.text FROM files f JOIN collections k ON k.id = f.collection_id "
+        "SELECT f.size, f.mtime_ns, c.page, c.text FROM files f JOIN collections k ON k.id = f.collection_id "
         "JOIN chunks c ON c.file_id = f.id WHERE k.name = ? AND f.raw_path = ? ORDER BY c.ord",
         (found.collection, os.fsencode(found.path))).fetchall()
     size, mtime_ns = (int(rows[0][0] or 0), int(rows[0][1] or 0)) if rows else (0, 0)
@@ -63,7 +63,7 @@ def build(catalog: Catalog, path: str, query: str) -> Preview:
     parsed = query_syntax.parse(query)  # the question's words, not its operators
     terms = search.keyword_terms(parsed.text) if parsed.text.strip() else []
     matcher = search.term_pattern(terms) if terms else None
-    texts = [(str(text), page) for _, _, _, page, text in rows]
+    texts = [(str(text), page) for _, _, page, text in rows]
     if found.kind == "photo":
         first = texts[0][0] if texts else ""
         out.labels = first.split(" — ", 1)[1].removeprefix("photo of ") if " — " in first else ""

@@ -22,6 +22,8 @@ from localsearch.core import filetypes
 KINDS = {"photo": "photo", "photos": "photo", "image": "photo", "images": "photo", "picture": "photo",
          "pictures": "photo", "document": "document", "documents": "document", "doc": "document", "docs": "document"}
 OPERATORS = ("type", "kind", "after", "before", "in")
+SORTS = ("relevance", "modified", "name")
+"""The orders a result list can come in: best match first, newest first, by file name."""
 HELP = [
     ('"exact phrase"', "results hold these words together"),
     ("-word", "leave out results that hold the word"),

@@ -260,14 +260,15 @@ def fuse_files(keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[in
             seen[which] = max(seen[which], vote if which == 0 else value if which == 1 else 1.0)
     hits = [(score[file_key(row)], row) for _, row in group_by_file(own, rows)]
     if gate is not None and by_coverage:
-        def proof(row: ChunkRow) -> tuple[float, float | None, float]:
-            coverage, cosine, in_photo_space = evidence[file_key(row)]
-            return coverage, cosine if cosine > -2 else None, in_photo_space
-
-        hits = [(s, row) for s, row in hits if proof(row)[2] or cutoff.shown(gate, row.kind, *proof(row)[:2])]
-        if strengths is not None:
-            strengths.update({file_key(row): max(proof(row)[2], cutoff.strength(gate, row.kind, *proof(row)[:2]))
-                              for _, row in hits})
+        kept = []
+        for s, row in hits:
+            coverage, best_cosine, in_photo_space = evidence[file_key(row)]
+            cosine = best_cosine if best_cosine > -2 else None
+            if in_photo_space or cutoff.shown(gate, row.kind, coverage, cosine):
+                kept.append((s, row))
+                if strengths is not None:
+                    strengths[file_key(row)] = max(in_photo_space, cutoff.strength(gate, row.kind, coverage, cosine))
+        hits = kept
     return sorted(hits, key=lambda t: (-t[0], t[1].path))
 
 
@@ -394,7 +395,7 @@ class Query:
     folder: str | None = None  # inside this folder: a name, a relative path or a full path (query_syntax.in_folder)
     phrases: Sequence[str] = ()  # every result holds each of these phrases
     excluded: Sequence[str] = ()  # no result holds any of these words or phrases
-    sort: str = "relevance"  # "relevance" | "modified" (newest first) | "name"
+    sort: str = "relevance"  # one of query_syntax.SORTS: "relevance" | "modified" (newest first) | "name"
 
     def with_syntax(self) -> "tuple[Query, list[str]]":
         """This query with its text's operators (query_syntax) applied: the text they leave, and the

@@ -5,6 +5,7 @@ reads through its own SQLite connection, and the cache of loaded vector indexes 
 here writes; the indexer is the only writer.
 """
 
+import functools
 import os
 import threading
 import time
@@ -85,16 +86,21 @@ def _look_alike(cosine: float) -> str:
     return SAME if cosine >= SAME_PHOTO else "looks alike"
 
 
-def _same_colours(asked: np.ndarray | None, path: str) -> bool:
-    """Whether a look-alike has the colours of the photo asked about (a copy, not a recoloured likeness)."""
+def _colours(path: str) -> np.ndarray | None:
+    """A photo's colour histogram (extract.photo.colours), None where it cannot be read."""
     from localsearch.core.extract.photo import colours
 
-    if asked is None:
-        return True  # the photo asked about could not be read again: the features decide alone
     try:
-        return float(np.abs(colours(path) - asked).sum()) <= SAME_COLOURS
+        return colours(path)
     except (OSError, ValueError):
-        return True
+        return None
+
+
+def _same_colours(asked: Callable[[], np.ndarray | None], path: str) -> bool:
+    """Whether a look-alike has the colours of the photo asked about (a copy, not a recoloured likeness).
+    Where either cannot be read, the features decide alone."""
+    mine, theirs = asked(), _colours(path)
+    return mine is None or theirs is None or float(np.abs(theirs - mine).sum()) <= SAME_COLOURS
 
 
 @dataclass
@@ -379,7 +385,7 @@ class Searcher:
             return {search.file_key(rows[cid]) for cid, _ in ranked if cid in rows}
 
         by_meaning, by_look = found(semantic), found(photos)
-        gate = cutoff.gate_for(usable[0].model_id) if usable else cutoff.gate_for(None)
+        gate = cutoff.gate_for(usable[0].model_id if usable else None)
         strengths: dict[int | str, float] = {}
         files = self._ordered(search.fuse_files(keyword, semantic, rows, texts, pattern, photos=photos,
                                                 by_coverage=query.mode != "keywords", gate=gate,
@@ -440,12 +446,7 @@ class Searcher:
                 continue
             per_collection.append(self.vector_index(col, "image", model.dim).search(vector, k + 1))
         floor = cutoff.looks_alike(model.model_id) if min_similarity is None else min_similarity
-        try:
-            from localsearch.core.extract.photo import colours
-
-            asked: np.ndarray | None = colours(image_path)
-        except (OSError, ValueError):
-            asked = None
+        asked = functools.cache(lambda: _colours(image_path))  # read once, and only if a copy is to be told
         found = search.semantic_ranked(per_collection, k + 1, floor)
         rows = self.reader().photo_rows(fid for fid, _ in found)
         itself = os.path.realpath(image_path)

@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         self.strip = PhotoStrip(self.thumbnails)  # photos above documents in a mixed result set
         self.strip.activated.connect(lambda hit: self._open(hit.path, folder=False))
         self.strip.menu.connect(self._hit_menu)
-        self.strip.current.connect(lambda hit: self._preview_hit(hit))
+        self.strip.current.connect(self._preview_hit)
         self.view.setUniformItemSizes(True)
         self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
@@ -290,8 +290,7 @@ class MainWindow(QMainWindow):
             self.results_split.setSizes([600, 360])
         tile = self.qsettings.value("tile")
         if isinstance(tile, (int, str)) and str(tile).isdigit() and int(tile) < len(TILE_SIZES):
-            self.delegate.tile = QSize(TILE_SIZES[int(tile)])
-            self.strip.set_tile(TILE_SIZES[int(tile)])
+            self._set_tile(TILE_SIZES[int(tile)])
         self.preview.setVisible(self.qsettings.value("preview") in (True, "true"))
         self.menu_actions["preview"].setChecked(self.preview.isVisible())
         last = self.qsettings.value("last_query", "")
@@ -632,13 +631,15 @@ class MainWindow(QMainWindow):
 
     def zoom(self, step: int) -> None:
         """Larger or smaller photo thumbnails (Ctrl+Plus / Ctrl+Minus), remembered."""
-        sizes = TILE_SIZES
-        now = next((i for i, t in enumerate(sizes) if t == self.delegate.tile), 1)
-        tile = sizes[max(0, min(len(sizes) - 1, now + step))]
+        now = next((i for i, t in enumerate(TILE_SIZES) if t == self.delegate.tile), 1)
+        tile = TILE_SIZES[max(0, min(len(TILE_SIZES) - 1, now + step))]
+        self._set_tile(tile)
+        self.qsettings.setValue("tile", TILE_SIZES.index(tile))
+
+    def _set_tile(self, tile: QSize) -> None:
         self.delegate.tile = QSize(tile)
         self.strip.set_tile(tile)
         self.view.doItemsLayout()
-        self.qsettings.setValue("tile", sizes.index(tile))
 
     def _distribute(self, hits: list[Hit], append: bool = False) -> None:
         """Photos and documents together: the photos as a strip above the documents; photos alone: the

@@ -8,6 +8,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPalette, QPixmap, QTextDocument
 from PySide6.QtWidgets import (QFileIconProvider, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem)
 
+from localsearch.core.searcher import SAME as SAME_PHOTO
 from localsearch.core.types import Hit
 from localsearch.gui.thumbnails import ThumbnailLoader
 
@@ -138,35 +139,23 @@ class ResultDelegate(QStyledItemDelegate):
         elif isinstance(deco, QIcon):
             deco.paint(painter, rect)
 
-    def _badge(self, painter: QPainter, rect: QRect, label: str) -> None:
-        """The file type on the icon: generic icon themes draw every document alike."""
+    def _badge(self, painter: QPainter, rect: QRect, label: str, corner: bool = False) -> None:
+        """White bold text on a rounded box: the file type at the foot of an icon (generic icon themes
+        draw every document alike), or (corner) a note in a picture's top-left corner, readable on any
+        photo."""
         if not label:
             return
         font = QFont(painter.font())
-        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.7))
+        font.setPointSizeF(max(6.0, font.pointSizeF() * (0.8 if corner else 0.7)))
         font.setBold(True)
         painter.save()
         painter.setFont(font)
-        width = painter.fontMetrics().horizontalAdvance(label) + 8
-        badge = QRect(rect.center().x() - width // 2, rect.bottom() - 20, width, 15)
+        width = painter.fontMetrics().horizontalAdvance(label) + (10 if corner else 8)
+        box = QRect(rect.x() + 4, rect.y() + 4, width, 18) if corner else \
+            QRect(rect.center().x() - width // 2, rect.bottom() - 20, width, 15)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#2563eb"))
-        painter.drawRoundedRect(badge, 3, 3)
-        painter.setPen(QColor("#ffffff"))
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
-        painter.restore()
-
-    def _corner_badge(self, painter: QPainter, rect: QRect, label: str) -> None:
-        """A small label in a picture's top-left corner, readable on any photo."""
-        font = QFont(painter.font())
-        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
-        font.setBold(True)
-        painter.save()
-        painter.setFont(font)
-        box = QRect(rect.x() + 4, rect.y() + 4, painter.fontMetrics().horizontalAdvance(label) + 10, 18)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 170))
-        painter.drawRoundedRect(box, 4, 4)
+        painter.setBrush(QColor(0, 0, 0, 170) if corner else QColor("#2563eb"))
+        painter.drawRoundedRect(box, 4 if corner else 3, 4 if corner else 3)
         painter.setPen(QColor("#ffffff"))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
         painter.restore()
@@ -175,8 +164,8 @@ class ResultDelegate(QStyledItemDelegate):
         pad = 8
         thumb = QRect(rect.x() + pad, rect.y() + pad, rect.width() - 2 * pad, rect.height() - 2 * pad - 24)
         self._draw_deco(painter, thumb, deco)
-        if hit.why and hit.why[0].startswith("same photo"):  # a resized, cropped or re-encoded copy
-            self._corner_badge(painter, thumb, "same photo")
+        if hit.why and hit.why[0] == SAME_PHOTO:  # a resized, cropped or re-encoded copy
+            self._badge(painter, thumb, "same photo", corner=True)
         painter.setPen(color)
         name_rect = QRect(rect.x() + pad, thumb.bottom() + 4, rect.width() - 2 * pad, 20)
         name = painter.fontMetrics().elidedText(os.path.basename(hit.path), Qt.TextElideMode.ElideMiddle,

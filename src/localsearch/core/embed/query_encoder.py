@@ -223,9 +223,9 @@ def _graph_bytes(model_dir: Path, cache_dir: Path | None) -> tuple[bytes, dict[s
         return kept[0], weights(model_dir)
     model, found = graph_for(model_dir)
     data = model.SerializeToString()
-    if path is not None and cache_dir is not None:
+    if path is not None:
         try:
-            cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             built.keep(path, data, min_cosine=EXACT)
         except OSError:  # a read-only cache: built again next time, no harm
             pass
