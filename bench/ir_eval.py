@@ -1,6 +1,6 @@
 """Ranking quality on public IR collections in BEIR format, through the real product.
 
-    python bench/ir_eval.py [COLLECTION ...] [--tag T] [--reuse] [--no-references] [--fts5]
+    python bench/ir_eval.py [COLLECTION ...] [--tag T] [--reuse] [--no-references] [--fts5] [--text-model M]
 
 COLLECTION: a name from bench/ir_data.py (cranfield, cisi; fetched and cached on first use) or the
 path of any BEIR-format folder (corpus.jsonl, queries.jsonl, qrels/test.tsv). Absent data is
@@ -161,7 +161,7 @@ def dense_reference(corpus: dict[str, dict[str, str]], queries: dict[str, str],
 
 
 def run_collection(spec: str, tag: str, reuse: bool, references: bool, fts5: bool = False,
-                   precision: str | None = None) -> dict[str, object] | None:
+                   precision: str | None = None, text_model: str | None = None) -> dict[str, object] | None:
     folder = Path(spec) if os.sep in spec or Path(spec).is_dir() else ir_data.ensure(spec)
     if folder is None or not (folder / "corpus.jsonl").exists():
         print(f"{spec}: no BEIR data; skipped", file=sys.stderr)
@@ -174,11 +174,12 @@ def run_collection(spec: str, tag: str, reuse: bool, references: bool, fts5: boo
     out: dict[str, object] = {"collection": name, "documents": len(corpus), "queries": len(queries), "tag": tag}
     if not reuse or not home.exists():
         shutil.rmtree(home, ignore_errors=True)
-        if precision is not None:
+        chosen = {k: v for k, v in (("text_precision", precision), ("text_model", text_model)) if v is not None}
+        if chosen:
             home_paths = paths.resolve(home)
             home_paths.settings.parent.mkdir(parents=True, exist_ok=True)
-            home_paths.settings.write_text(json.dumps({"text_precision": precision}))
-            out["precision"] = precision
+            home_paths.settings.write_text(json.dumps(chosen))
+            out.update(chosen)
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "localsearch", "--home", str(home), "index", str(work / "files" / name),
                         "-c", name, "--no-progress"], check=True, stdout=subprocess.DEVNULL)
@@ -204,6 +205,7 @@ def main() -> None:
     ap.add_argument("--fts5", action="store_true", help="keywords from FTS5, not the fast word index (A/B)")
     ap.add_argument("--precision", choices=["auto", "int8", "full"],
                     help="how passages are encoded (the text_precision setting) when indexing")
+    ap.add_argument("--text-model", help="the text_model setting when indexing (e.g. multilingual)")
     ap.add_argument("--no-cutoff", action="store_true",
                     help="every file the lists find, none left out by the cut-off (core.cutoff): its cost in recall")
     args = ap.parse_args()
@@ -214,7 +216,7 @@ def main() -> None:
             cutoff.GATES[model] = cutoff.Gate(words=0.0, meaning=-1.0, label=-1.0)
     results = [r for spec in args.collections
                if (r := run_collection(spec, args.tag, args.reuse, not args.no_references, args.fts5,
-                                       args.precision)) is not None]
+                                       args.precision, args.text_model)) is not None]
     print(json.dumps(results, indent=1))
 
 

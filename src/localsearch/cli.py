@@ -189,7 +189,10 @@ def cmd_index(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
         service.close()
     if report.reindexed_from:
-        print(f"model changed from {report.reindexed_from}: collection '{name}' was re-indexed")
+        print(f"model changed from {report.reindexed_from}: collection '{name}' was re-indexed and switched")
+    elif report.switching_to and report.cancelled:
+        print(f"{name}: switching to {report.switching_to} stopped part way; the current index serves until "
+              f"'localsearch index -c {name}' finishes it")
     print(f"{name}: {report.scanned} files seen; {report.added} new, {report.updated} changed, "
           f"{report.moved} moved, {report.removed} removed, {report.unchanged} unchanged, "
           f"{report.retried} earlier failures retried, "
@@ -385,9 +388,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     for c in st["collections"]:
         print(f"\n{c['name']}: {c['files']} files, {c['chunks']} chunks, {c['failed']} failed, "
               f"vector index {c['vector_index_bytes'] / 2**20:.1f} MiB, last indexed {_when(c['last_indexed'])}")
+        switching = c["switching"]
         print(f"  model: {c['model'] or '(none yet)'}"
+              + (f"  — switching to {switching['model']}: {switching['files']} of {switching['of']} files so far "
+                 "(searches use the current index meanwhile; localsearch index -c " + c["name"] + " goes on)"
+                 if switching else "")
               + ("  — NEEDS REINDEX (model changed): run localsearch index -c " + c["name"]
-                 if c["needs_reindex"] else ""))
+                 if c["needs_reindex"] and not switching else ""))
         if not c["roots"]:
             print(f"  no folders: localsearch collections add-folder {c['name']} DIR")
         for r in c["roots"]:

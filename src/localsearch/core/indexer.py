@@ -29,7 +29,7 @@ from localsearch.core.errors import ExtractionError
 from localsearch.core.extract.limits import Limits
 from localsearch.core.paths import Paths
 from localsearch.core.settings import Settings
-from localsearch.core.store import keywords, wordsync
+from localsearch.core.store import keywords, successor, wordsync
 from localsearch.core.store.catalog import Catalog, Collection, FileResult, FileRow, display_path
 from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.types import Chunk, Extracted
@@ -44,6 +44,7 @@ class Progress:
     chunks: int = 0
     failures: int = 0
     current: str | None = None
+    switching: str | None = None  # the model a switch indexes with, while the old index serves
 
 
 @dataclass
@@ -61,7 +62,8 @@ class Report:
     chunks: int = 0
     seconds: float = 0.0
     cancelled: bool = False
-    reindexed_from: str | None = None
+    reindexed_from: str | None = None  # the model a collection was indexed with before this pass switched it
+    switching_to: str | None = None  # the model this pass indexes into the collection's next index (unfinished)
     photos_read: int = 0  # photos and scanned PDFs the OCR pass read (with or without text found)
     reused: int = 0  # files whose content was already indexed: their vectors were reused, not made again
     reused_chunks: int = 0  # of `chunks`, the passages whose vectors were reused
@@ -231,8 +233,8 @@ class Indexer:
         for root in add_roots:
             self.catalog.add_root(col.id, os.path.abspath(os.path.expanduser(root)))
         report = Report(collection=name)
-        col = self._bind_model(col, report)
-        self.on_progress(Progress(name, "scanning"))
+        target = self._bind_model(col, report)
+        self.on_progress(Progress(name, "scanning", switching=report.switching_to))
         roots = self.catalog.roots(col.id)
         scan = scanner.scan(roots, self.settings.excludes, self._bounds(roots))
         scan.protected.extend(scan.missing)  # a root that is gone (unmounted drive) keeps its index
@@ -240,7 +242,19 @@ class Indexer:
         for folder in report.offline:
             log.index.info("%s: folder %s is missing (unplugged or moved?); its files are kept but not shown",
                               name, folder)
-        return self._run(col, scan, self.catalog.files(col.id), report, full=True)
+        self._run(target, scan, self.catalog.files(target.id), report, full=True)
+        if target.id != col.id and not report.cancelled:
+            self._take_over(col, target, report)
+        return report
+
+    def _take_over(self, col: Collection, succ: Collection, report: Report) -> None:
+        """A complete pass of the successor: it becomes the collection (store.successor), the old vector
+        index files go."""
+        self.save_dirty()  # the successor's vector index is on disk, complete, before it serves
+        successor.take_over(self.catalog, col, succ)
+        self._forget_vectors(col.id)
+        report.reindexed_from, report.switching_to = col.model_id, None
+        log.index.info("%s: switched from %s to %s", col.name, col.model_id, succ.model_id)
 
     def _upgrade_keywords(self, name: str) -> None:
         """A catalog from before schema 5: fill the keyword index that matches word forms, a bounded
@@ -255,9 +269,7 @@ class Indexer:
         """Re-check just these paths (files or folders, present or gone): what a watcher batch needs."""
         col = self.catalog.collection(name)
         report = Report(collection=name)
-        col = self._bind_model(col, report)
-        if report.reindexed_from:  # the model changed under us: only a full pass can redo everything
-            return self.index(name)
+        target = self._bind_model(col, report)  # during a model switch, changes go to the next index
         roots = [os.fsencode(r) for r in self.catalog.roots(col.id)]
         live_roots = [r for r in roots if os.path.isdir(r)]
         scope = sorted({
@@ -268,7 +280,7 @@ class Indexer:
         if not scope:
             return report
         scan = scanner.scan(scope, self.settings.excludes, self._bounds(self.catalog.roots(col.id)))
-        return self._run(col, scan, self.catalog.files_under(col.id, scope), report, full=False)
+        return self._run(target, scan, self.catalog.files_under(target.id, scope), report, full=False)
 
     def _bounds(self, roots: list[str]) -> list[str] | None:
         """The folders links may lead into: the collection's own, unless the user allows any."""
@@ -358,33 +370,49 @@ class Indexer:
         report.seconds = time.monotonic() - started
         log.index.info(
             "%s: %d files scanned, %d new, %d changed, %d retried, %d moved, %d removed, %d failed, %d chunks"
-            " in %.1f s%s", col.name, report.scanned, report.added, report.updated, report.retried, report.moved,
+            " in %.1f s%s", report.collection, report.scanned, report.added, report.updated, report.retried, report.moved,
             report.removed, report.failed, report.chunks, report.seconds, " (cancelled)" if report.cancelled else "",
         )
         return report
 
     def _bind_model(self, col: Collection, report: Report) -> Collection:
-        """Never mix vectors of two models (or two variants of one): a collection made by another is
-        re-embedded."""
-        self.embedder = variants.choose(self.model, col.model_id, self.settings.text_precision)
+        """The collection to index into. Vectors of two models (or two variants of one) never share an
+        index: a collection made by another model than the configured one is indexed again into its
+        successor while it keeps serving (store.successor); one with nothing indexed yet is simply bound."""
         image_id = self.image_embedder.model_id if self.image_embedder is not None else None
-        text_changed = col.model_id is not None and col.model_id != self.embedder.model_id
-        image_changed = col.image_model_id is not None and col.image_model_id != image_id
-        if text_changed or image_changed:
-            old = col.model_id if text_changed else col.image_model_id
-            new = self.embedder.model_id if text_changed else image_id
-            log.index.warning("%s: model changed from %s to %s, reindexing", col.name, old, new)
-            report.reindexed_from = old
-            for space in ("text", "image"):
-                self._vindexes.pop((col.id, space), None)
-                VectorIndex(self.vectors_dir, col.id, 1, space=space).delete_files()
-            self.catalog.clear_vectors(col.id)
-        fresh = self.catalog.collection_by_id(col.id)
+        self.embedder = variants.choose(self.model, col.model_id, self.settings.text_precision)
+        changed = (col.model_id is not None and col.model_id != self.embedder.model_id) or \
+                  (col.image_model_id is not None and col.image_model_id != image_id)
+        target = col
+        if changed and not self.catalog.has_files(col.id):
+            self.catalog.clear_vectors(col.id)  # nothing to serve meanwhile: bind it anew
+            self.embedder = variants.choose(self.model, None, self.settings.text_precision)
+        elif changed:
+            target = successor.start(self.catalog, col)
+            self.embedder = variants.choose(self.model, target.model_id, self.settings.text_precision)
+            if (target.model_id not in (None, self.embedder.model_id)
+                    or target.image_model_id not in (None, image_id)):  # a successor for a model since left
+                self._forget_vectors(target.id)
+                successor.discard(self.catalog, col)
+                target = successor.start(self.catalog, col)
+                self.embedder = variants.choose(self.model, None, self.settings.text_precision)
+            report.switching_to = self.embedder.model_id if col.model_id != self.embedder.model_id else image_id
+            log.index.info("%s: switching from %s to %s in the background; the current index serves meanwhile",
+                           col.name, col.model_id if col.model_id != self.embedder.model_id else col.image_model_id,
+                           report.switching_to)
+        elif (stale := successor.discard(self.catalog, col)) is not None:  # the model was changed back
+            self._forget_vectors(stale.id)
+        fresh = self.catalog.collection_by_id(target.id)
         if fresh.model_id is None:
-            self.catalog.set_model(col.id, self.embedder.model_id, self.embedder.dim)
+            self.catalog.set_model(target.id, self.embedder.model_id, self.embedder.dim)
         if fresh.image_model_id is None and image_id is not None:
-            self.catalog.set_image_model(col.id, image_id)
-        return self.catalog.collection_by_id(col.id)
+            self.catalog.set_image_model(target.id, image_id)
+        return self.catalog.collection_by_id(target.id)
+
+    def _forget_vectors(self, cid: int) -> None:
+        for space in ("text", "image"):
+            self._vindexes.pop((cid, space), None)
+            VectorIndex(self.vectors_dir, cid, 1, space=space).delete_files()
 
     # --- mark and sweep -----------------------------------------------------------------------
 
@@ -482,7 +510,7 @@ class _Run:
         self.vindex = vindex
         self.ivindex = ivindex
         self.report = report
-        self.progress = Progress(col.name, "indexing", total=total)
+        self.progress = Progress(report.collection, "indexing", total=total, switching=report.switching_to)
         self.pending: list[FileResult] = []
         self.pending_chunks = 0
         self.last_flush = time.monotonic()

@@ -30,7 +30,8 @@ STOPWORDS = frozenset(
 
 
 def query_terms(query: str) -> list[str]:
-    return _TERM.findall(query)
+    """The query's words; a run of CJK characters as its overlapping pairs (words.spaced)."""
+    return _TERM.findall(words.spaced(query))
 
 
 def keyword_terms(query: str) -> list[str]:
@@ -160,17 +161,24 @@ class Matcher:
     def __init__(self, terms: Sequence[str], frequencies: dict[str, int] | None = None, passages: int = 0) -> None:
         self.terms = [t for t in dict.fromkeys(t.lower() for t in terms) if words.significant(t)]
         self.stems = {t: words.term_stems(t) for t in self.terms}
-        self.compound = {t for t in self.terms if not t.isalnum()}  # "birth-weight", "tcr/cd3", "2024-0042"
+        self.cjk = [t for t in self.terms if words.is_cjk(t)]  # pairs of CJK characters: found as they are
+        spelled = [t for t in self.terms if t not in self.cjk]
+        self.compound = {t for t in spelled if not t.isalnum()}  # "birth-weight", "tcr/cd3", "2024-0042"
         self.joined = {t: words.stem(one) for t in self.compound if (one := words.joined(t)) is not None}
-        self.long = [t for t in self.terms if len(t) >= 4 and t not in self.compound]
+        self.long = [t for t in spelled if len(t) >= 4 and t not in self.compound]
         self.wanted = {s for st in self.stems.values() for s in st} | set(self.joined.values())
-        heads = {w: words.fold(w) for t in self.terms for w in re.findall(r"\w+", t)}
+        heads = {w: words.fold(w) for t in spelled for w in re.findall(r"\w+", t)}
         prefixes = {_common_prefix(heads[w], words.stem(w)) for w in heads} | \
             {s[: max(len(s) - 1, 2)] for s in self.joined.values()}
         alts = sorted((p for p in prefixes if p), key=len, reverse=True)
         self.candidates = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alts)) + r")\w*", re.IGNORECASE) \
             if alts else None
+        self.cjk_pattern = re.compile("|".join(map(re.escape, sorted(self.cjk, key=len, reverse=True)))) \
+            if self.cjk else None
         self.weights = {t: _idf(self.stems[t], frequencies, passages) for t in self.terms}
+        for t in self.cjk:  # a pair across two words of the question ("守丢") is in no text: it weighs nothing
+            if frequencies and passages > 0 and not frequencies.get(t):
+                self.weights[t] = 0.0
         self.total_weight = sum(self.weights.values())
 
     def _exactish(self, word: str) -> bool:
@@ -179,23 +187,35 @@ class Matcher:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the query's words occur (case-insensitive, any word form), in order."""
-        if self.candidates is None:
-            return []
-        return [m.span() for m in self.candidates.finditer(text)
-                if self._exactish(m.group().lower()) or words.stem(m.group()) in self.wanted]
+        found = [] if self.candidates is None else \
+            [m.span() for m in self.candidates.finditer(text)
+             if self._exactish(m.group().lower()) or words.stem(m.group()) in self.wanted]
+        if self.cjk_pattern is None:
+            return found
+        merged: list[tuple[int, int]] = []  # overlapping pairs ("黑豹", "豹队") highlight as one run
+        for a, b in sorted(found + _overlapping(self.cjk_pattern, text)):
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        return merged
 
     def search(self, text: str) -> bool:
         return bool(self.spans(text))
 
     def coverage(self, text: str) -> float:
-        if not self.terms or self.candidates is None:
+        if not self.terms or not self.total_weight:
             return 0.0
+        total = sum(self.weights[t] for t in self.cjk if t in text)
+        if self.candidates is None:
+            return total / self.total_weight
         seen = {m.group().lower() for m in self.candidates.finditer(text)}
         stems = {words.stem(w) for w in seen}
         lowered: str | None = None
         unhyphenated: str | None = None
-        total = 0.0
         for t in self.terms:
+            if t in self.cjk:
+                continue
             if t in self.compound:
                 lowered = text.lower() if lowered is None else lowered
                 exact = t in lowered
@@ -211,6 +231,15 @@ class Matcher:
                 if t in unhyphenated and re.search(r"(?<!\w)" + re.escape(t), unhyphenated):
                     total += STEM_WEIGHT * self.weights[t]
         return total / self.total_weight if self.total_weight else 0.0
+
+
+def _overlapping(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """Every match, overlapping ones too ("黑豹" and "豹队" in "黑豹队")."""
+    out, at = [], 0
+    while (m := pattern.search(text, at)) is not None:
+        out.append(m.span())
+        at = m.start() + 1
+    return out
 
 
 def _common_prefix(a: str, b: str) -> str:

@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from localsearch.core import check, cutoff, folders, log, memory, query_syntax, scanner, search, words
-from localsearch.core.embed import variants
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
 from localsearch.core.settings import Settings
-from localsearch.core.store import changelog, keywords, wordindex
+from localsearch.core.store import changelog, keywords, successor, wordindex
 from localsearch.core.store.catalog import Catalog, ChunkRow, Collection
 from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.search import Query
@@ -138,6 +137,7 @@ class Engine(Protocol):
     def image_embedder(self) -> "ImageEmbedder | None": ...
     @property
     def model_id(self) -> str: ...
+    def query_embedder(self, model_id: str) -> Embedder | None: ...
 
 
 class Searcher:
@@ -323,19 +323,19 @@ class Searcher:
                 out.warnings.append("operators narrow a search: add words to search for")
             return out
         self._verify_keywords()
-        usable = []
-        for col in cols:
-            if col.model_id is None:
-                continue
-            if variants.base(col.model_id) != self.engine.model_id:
+        usable: list[tuple[Collection, Embedder]] = []
+        for col in cols:  # a collection made by an earlier model answers with it until its next index is done
+            model = self.engine.query_embedder(col.model_id) if col.model_id is not None else None
+            if model is not None:
+                usable.append((col, model))
+            elif col.model_id is not None:
                 out.warnings.append(
-                    f"collection {col.name!r} was indexed with {col.model_id}; the configured model is "
-                    f"{self.engine.model_id}. Run 'localsearch index --collection {col.name}' to reindex it. "
-                    "Until then it is searched by keywords only.")
-            else:
-                usable.append(col)
+                    f"collection {col.name!r} was indexed with {col.model_id}, which cannot be loaded; the "
+                    f"configured model is {self.engine.model_id}. Run 'localsearch index --collection {col.name}' "
+                    "to reindex it. Until then it is searched by keywords only.")
         depth = search.candidates(query.k)
-        every = not query.collections
+        # Every collection's passages at once (no filter) only when no hidden next index holds copies of them.
+        every = not query.collections and not successor.any_building(self.reader())
         if query.mode == "keywords":
             usable = []
         keyword_result = (self._keyword_search(query.text, [c.id for c in cols], depth, every)
@@ -346,16 +346,18 @@ class Searcher:
         try:
             if usable:
                 # An index not loaded yet (the first search of a process) loads beside the query encoding.
-                cold = any((c.id, "text") not in self._indexes for c in usable)
-                loading = self._helper.submit(lambda: [self.vector_index(c) for c in usable]) if cold else None
-                qvec = self.engine.embedder.embed_query(query.text)
+                cold = any((c.id, "text") not in self._indexes for c, _ in usable)
+                loading = self._helper.submit(lambda: [self.vector_index(c) for c, _ in usable]) if cold else None
+                models = {id(m): m for _, m in usable}  # one query vector per model (two during a switch)
+                qvecs = {key: m.embed_query(query.text) for key, m in models.items()}
                 out.timings["embed"], clock = time.perf_counter() - clock, time.perf_counter()
-                indexes = loading.result() if loading is not None else [self.vector_index(c) for c in usable]
-                if len(indexes) == 1:
-                    per_collection = [indexes[0].search(qvec, depth)]
+                indexes = loading.result() if loading is not None else [self.vector_index(c) for c, _ in usable]
+                asked = [(vi, qvecs[id(m)]) for vi, (_, m) in zip(indexes, usable)]
+                if len(asked) == 1:
+                    per_collection = [asked[0][0].search(asked[0][1], depth)]
                 else:  # FAISS releases the GIL: collections are searched side by side, then merged
-                    with ThreadPoolExecutor(max_workers=min(len(indexes), os.cpu_count() or 2)) as pool:
-                        per_collection = list(pool.map(lambda vi: vi.search(qvec, depth), indexes))
+                    with ThreadPoolExecutor(max_workers=min(len(asked), os.cpu_count() or 2)) as pool:
+                        per_collection = list(pool.map(lambda a: a[0].search(a[1], depth), asked))
                 semantic = search.semantic_ranked(per_collection, depth, self.engine.settings.min_similarity)
             photos = self._photos_for_words(query, cols, depth) if query.mode != "keywords" else []
             out.timings["vector"] = time.perf_counter() - clock
@@ -385,7 +387,7 @@ class Searcher:
             return {search.file_key(rows[cid]) for cid, _ in ranked if cid in rows}
 
         by_meaning, by_look = found(semantic), found(photos)
-        gate = cutoff.gate_for(usable[0].model_id if usable else None)
+        gate = cutoff.gate_for(usable[0][0].model_id if usable else None)
         strengths: dict[int | str, float] = {}
         files = self._ordered(search.fuse_files(keyword, semantic, rows, texts, pattern, photos=photos,
                                                 by_coverage=query.mode != "keywords", gate=gate,

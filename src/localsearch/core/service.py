@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from localsearch.core import access, folders, log, search
 from localsearch.core.search import Query
-from localsearch.core.embed import factory
+from localsearch.core.embed import factory, variants
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import CatalogDamaged, KnownError
 from localsearch.core.paths import Paths
 from localsearch.core.searcher import SearchResult, Searcher
 from localsearch.core.settings import Settings
 from localsearch.core.settings import load as load_settings
+from localsearch.core.store import successor
 from localsearch.core.store.catalog import Catalog, Collection
 from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.writer import WriterLock
@@ -43,6 +44,7 @@ class Service:
         self._embedder = embedder
         self._image_embedder = image_embedder
         self._reranker: "Reranker | None" = None
+        self._earlier: dict[str, Embedder | None] = {}  # models of collections not yet switched (query_embedder)
         self._embedder_lock = threading.Lock()
         self.catalog = Catalog(paths.catalog)
         self.searcher = Searcher(self)
@@ -74,12 +76,31 @@ class Service:
         if settings.text_model != self.settings.text_model or settings.device != self.settings.device:
             with self._embedder_lock:
                 self._embedder = None
+                self._earlier = {}
             self.searcher.forget()
         if settings.image_model != self.settings.image_model or settings.device != self.settings.device:
             with self._embedder_lock:
                 self._image_embedder = None
             self.searcher.forget()
         self.settings = settings
+
+    def query_embedder(self, model_id: str) -> Embedder | None:
+        """The model that encodes queries for a collection made by `model_id` (any variant): the configured
+        one, or, while a collection's next index is built with it, the collection's earlier model (None
+        where that cannot be loaded: the collection is then searched by keywords only)."""
+        wanted = variants.base(model_id)
+        if wanted == self.model_id:
+            return self.embedder
+        with self._embedder_lock:
+            if wanted not in self._earlier:
+                try:
+                    self._earlier[wanted] = factory.create(replace(self.settings, text_model=factory.name_for(wanted)),
+                                                           self.paths.cache / "models")
+                    log.search.info("queries for collections still made by %s are encoded with it", wanted)
+                except KnownError as e:
+                    log.search.warning("%s", e)
+                    self._earlier[wanted] = None
+            return self._earlier[wanted]
 
     @property
     def model_id(self) -> str:
@@ -207,10 +228,12 @@ class Service:
         return moved
 
     def remove_collection(self, name: str) -> None:
+        building = successor.of(self.catalog, self.catalog.collection(name))  # removed with it
         col = self.catalog.remove_collection(name)
-        for space in ("text", "image"):  # both, or SQLite may hand the id to a new collection with them
-            VectorIndex(self.paths.vectors, col.id, col.dim or 1, space=space).delete_files()
-        self.searcher.forget(col.id)
+        for cid in [col.id] + ([building.id] if building is not None else []):
+            for space in ("text", "image"):  # both, or SQLite may hand the id to a new collection with them
+                VectorIndex(self.paths.vectors, cid, 1, space=space).delete_files()
+            self.searcher.forget(cid)
 
     # --- integrity ----------------------------------------------------------------------------
 

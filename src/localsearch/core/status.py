@@ -4,10 +4,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from localsearch.core import folders
+from localsearch.core.store import successor
 from localsearch.core.store.vectors import VectorIndex
 
 if TYPE_CHECKING:
     from localsearch.core.service import Service
+
+
+@dataclass(frozen=True)
+class Switching:
+    model: str | None
+    files: int  # files the next index holds so far
+    of: int  # files the serving index holds
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,8 @@ class CollectionOverview:
     last_commit: float | None
     offline: list[str]
     """Folders that are missing now (unplugged, moved): their files are kept but not served."""
+    switching: Switching | None = None
+    """The next index being built with another model (store.successor) while this one serves."""
 
 
 def overview(service: "Service") -> list[CollectionOverview]:
@@ -35,13 +45,15 @@ def overview(service: "Service") -> list[CollectionOverview]:
         stats = reader.stats(col.id)
         vfile = VectorIndex(service.paths.vectors, col.id, col.dim or 1).file
         roots = folders.folders(reader, col.id)
+        succ = successor.of(reader, col)
+        switching = Switching(succ.model_id, *successor.progress(reader, col, succ)) if succ is not None else None
         out.append(CollectionOverview(
             id=col.id, name=col.name, roots=[r.path for r in roots], files=stats["files"], chunks=stats["chunks"],
             failed=stats["failed"], model=col.model_id,
             needs_reindex=bool(col.model_id and col.model_id != service.model_id),  # vectors of another model
             vector_index_bytes=vfile.stat().st_size if vfile.exists() else 0,
             last_indexed=col.last_indexed, last_commit=reader.last_commit(col.id),
-            offline=[r.path for r in roots if not r.online]))
+            offline=[r.path for r in roots if not r.online], switching=switching))
     return out
 
 
@@ -62,6 +74,8 @@ def report(service: "Service") -> dict[str, Any]:
             "chunks": c.chunks,
             "model": c.model,
             "needs_reindex": c.needs_reindex,
+            "switching": None if c.switching is None else
+            {"model": c.switching.model, "files": c.switching.files, "of": c.switching.of},
             "vector_index_bytes": c.vector_index_bytes,
             "last_indexed": c.last_indexed,
             "failures": [{"path": p, "reason": r} for _, p, r in reader.failures(c.id)],

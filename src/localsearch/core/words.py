@@ -6,6 +6,11 @@ for "develop" would show no highlighted word and get no coverage for "develops".
 Snowball English (Porter2), as in the fast word index (store.wordindex) that answers searches; the
 FTS5 table that answers while that index is built uses FTS5's own `porter` (the original Porter
 algorithm), which differs on a few words ("skies": "ski" there, "sky" here).
+
+Chinese, Japanese and Korean are written without spaces between words, so both indexes would hold a
+whole sentence as one "word" and a word inside it could never be found. As Lucene's CJK analyzer does,
+a run of such characters is held as its overlapping pairs ("黑豹队的" -> "黑豹 豹队 队的"), plus each
+character alone (a one-character query: "猫"); a query's run is searched as its pairs.
 """
 
 import re
@@ -18,6 +23,28 @@ _STEMMER = Stemmer.Stemmer("english")
 _WORD = re.compile(r"\w+", re.UNICODE)
 COMPOUND = re.compile(r"\w+(?:[-/]\w+){1,3}", re.UNICODE)
 """Hyphen and slash compounds ("birth-weight", "TCR/CD3"): indexed split, as FTS5 does, and joined."""
+
+
+CJK = ("\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+       "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f")
+"""Han (CJK ideographs and their extensions), Hiragana, Katakana, Bopomofo and Hangul syllables."""
+_CJK_RUN = re.compile(f"[{CJK}]+")
+
+
+def cjk_pairs(run: str) -> list[str]:
+    """A run of CJK characters as the index matches it: its overlapping pairs (one character: itself)."""
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def is_cjk(term: str) -> bool:
+    return _CJK_RUN.fullmatch(term) is not None
+
+
+def spaced(text: str) -> str:
+    """The text with each CJK run written as its pairs, space separated (the query side's form)."""
+    if _CJK_RUN.search(text) is None:
+        return text
+    return _CJK_RUN.sub(lambda m: " " + " ".join(cjk_pairs(m.group())) + " ", text)
 
 
 def fold(word: str) -> str:
@@ -57,8 +84,13 @@ def joined_compounds(text: str) -> list[str]:
 
 
 def indexed_text(text: str) -> str:
-    """What the keyword index holds for a passage: its text, then its compounds joined."""
+    """What the keyword index holds for a passage: its text (CJK runs as their pairs, in order, so a
+    phrase of pairs matches), then its compounds joined, then each CJK character of a longer run alone."""
     extra = joined_compounds(text)
+    runs = [r for r in _CJK_RUN.findall(text) if len(r) > 1]
+    if runs:
+        text = spaced(text)
+        extra += [" ".join(r) for r in runs]
     return text + ("\n" + " ".join(extra) if extra else "")
 
 
@@ -68,5 +100,6 @@ def term_stems(term: str) -> tuple[str, ...]:
 
 
 def significant(term: str) -> bool:
-    """One-letter terms ("T cells") count for nothing: they can never be told apart from noise."""
-    return sum(len(w) for w in _WORD.findall(term)) > 1
+    """One-letter terms ("T cells") count for nothing: they can never be told apart from noise. One CJK
+    character is a word ("猫", cat)."""
+    return sum(len(w) for w in _WORD.findall(term)) > 1 or is_cjk(term)

@@ -6,10 +6,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QLabel, QPlainTextEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
+from localsearch.core.embed.factory import MULTILINGUAL
 from localsearch.core.settings import DEFAULT_TEXT_MODEL, Settings
 
 
-TEXT_MODELS = [("Built-in, English, works offline (all-MiniLM-L6-v2)", DEFAULT_TEXT_MODEL)]
+TEXT_MODELS = [("Built-in English (fastest; all-MiniLM-L6-v2)", DEFAULT_TEXT_MODEL),
+               ("Built-in multilingual (about 100 languages; indexes about 5 times slower; multilingual-e5-small)",
+                MULTILINGUAL)]
 PHOTO_MODELS = [("Built-in, works offline (EfficientNet-Lite0)", "default"),
                 ("Off: photos are found by their names only", "none"),
                 ("CLIP ViT-B/32: words find photos directly (downloads once)", "sentence-transformers/clip-ViT-B-32")]
@@ -84,8 +87,9 @@ class SettingsDialog(QDialog):
         self.excludes = QPlainTextEdit("\n".join(settings.excludes))
         self.excludes.setPlaceholderText("one name pattern per line, e.g. node_modules or *.log")
         form = QFormLayout()
-        form.addRow("Text model", explained(self.model, "Finds your documents by meaning. Or type a folder "
-                                            "holding a sentence-transformers model, or a model name to download once."))
+        form.addRow("Text model", explained(self.model, "Finds your documents by meaning; the multilingual model "
+                                            "also finds them across languages. Or type a folder holding a "
+                                            "sentence-transformers model, or a model name to download once."))
         form.addRow("Photo model", explained(self.image_model, "Finds photos that look alike, and photos by what "
                                              "they show. Or type a CLIP model's folder or name."))
         form.addRow("", self.ocr)
@@ -97,8 +101,8 @@ class SettingsDialog(QDialog):
         form.addRow("Largest file to read", self.max_mb)
         form.addRow("Skip files and folders named", self.excludes)
         form.addRow("", self.serve_api)
-        note = QLabel("Changing the text or photo model re-indexes every collection; searches keep working by "
-                      "keywords meanwhile.")
+        note = QLabel("Changing the text or photo model indexes every collection again in the background; "
+                      "searches keep using the current index until the new one is complete.")
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
+from localsearch.core.embed import factory
 from localsearch.core.indexer import Progress
 from localsearch.core.service import Service
 from localsearch.core.watcher import WatchState
@@ -22,7 +23,9 @@ ALL = "All collections"
 
 def state_text(state: WatchState | None, progress: Progress | None, failed: int) -> str:
     """What the sidebar says about a collection, in plain words."""
-    if progress is not None and progress.phase == "indexing" and progress.done < progress.total:
+    if progress is not None and progress.phase == "indexing" and progress.switching:
+        text = f"switching to {factory.describe(progress.switching)}, {progress.done} of {progress.total}"
+    elif progress is not None and progress.phase == "indexing" and progress.done < progress.total:
         text = f"catching up ({progress.total - progress.done} left)"
     elif progress is not None and progress.phase == "upgrading keywords" and progress.done < progress.total:
         text = f"upgrading the keyword index ({progress.done} of {progress.total} passages)"

@@ -194,7 +194,9 @@ class Catalog:
     _COLS = "id, name, model_id, dim, vector_version, needs_reindex, last_indexed, image_model_id"
 
     def collection(self, name: str) -> Collection:
-        row = self.conn.execute(f"SELECT {self._COLS} FROM collections WHERE name = ?", (name,)).fetchone()
+        """A collection by name; the next index of one (store.successor) is not a collection of its own."""
+        row = self.conn.execute(f"SELECT {self._COLS} FROM collections WHERE name = ? AND successor_of IS NULL",
+                                (name,)).fetchone()
         return self._collection(row, name)
 
     def collection_by_id(self, cid: int) -> Collection:
@@ -202,7 +204,8 @@ class Catalog:
         return self._collection(row, f"#{cid}")
 
     def collections(self) -> list[Collection]:
-        rows = self.conn.execute(f"SELECT {self._COLS} FROM collections ORDER BY name").fetchall()
+        rows = self.conn.execute(f"SELECT {self._COLS} FROM collections WHERE successor_of IS NULL ORDER BY name"
+                                 ).fetchall()
         return [self._collection(r, "") for r in rows]
 
     def ensure_collection(self, name: str) -> Collection:
@@ -213,17 +216,19 @@ class Catalog:
 
     def rename_collection(self, old: str, new: str) -> None:
         self.collection(old)
-        if new != old and self.conn.execute("SELECT 1 FROM collections WHERE name = ?", (new,)).fetchone():
+        if new != old and self.conn.execute("SELECT 1 FROM collections WHERE name = ? AND successor_of IS NULL",
+                                            (new,)).fetchone():
             raise KnownError(f"a collection named {new!r} already exists")
-        self.conn.execute("UPDATE collections SET name = ? WHERE name = ?", (new, old))
+        self.conn.execute("UPDATE collections SET name = ? WHERE name = ? AND successor_of IS NULL", (new, old))
         self.copy_folders()
 
     def remove_collection(self, name: str) -> Collection:
         col = self.collection(name)
         with self.transaction() as c:
             # FTS rows go through the chunks trigger; cascades remove roots, files and chunks.
-            c.execute("DELETE FROM chunks WHERE file_id IN (SELECT id FROM files WHERE collection_id = ?)", (col.id,))
-            c.execute("DELETE FROM collections WHERE id = ?", (col.id,))
+            c.execute("DELETE FROM chunks WHERE file_id IN (SELECT f.id FROM files f JOIN collections c"
+                      " ON c.id = f.collection_id WHERE c.id = ? OR c.successor_of = ?)", (col.id, col.id))
+            c.execute("DELETE FROM collections WHERE id = ?", (col.id,))  # its next index goes by cascade
         self.copy_folders()
         return col
 
@@ -246,6 +251,9 @@ class Catalog:
                 " image_model_id = NULL, needs_reindex = 0 WHERE id = ?",
                 (cid,),
             )
+
+    def has_files(self, cid: int) -> bool:
+        return self.conn.execute("SELECT 1 FROM files WHERE collection_id = ? LIMIT 1", (cid,)).fetchone() is not None
 
     def touch_indexed(self, cid: int) -> None:
         self.conn.execute("UPDATE collections SET last_indexed = ? WHERE id = ?", (time.time(), cid))

@@ -130,6 +130,18 @@ def fill(conn: sqlite3.Connection, stop: Callable[[], bool] = lambda: False,
     return False
 
 
+def reindex_cjk(conn: sqlite3.Connection) -> None:
+    """Schema 8 (inside the migration's transaction): passages holding Chinese, Japanese or Korean are
+    indexed again, their runs of characters as pairs (words.indexed_text); other passages are unchanged."""
+    rows = conn.execute(f"SELECT c.id, c.text, c.file_id FROM chunks c JOIN {TABLE} k ON k.rowid = c.id"
+                        " WHERE c.text GLOB ?", (f"*[{words.CJK}]*",)).fetchall()
+    conn.executemany(f"DELETE FROM {TABLE} WHERE rowid = ?", [(r[0],) for r in rows])
+    conn.executemany(f"INSERT INTO {TABLE}(rowid, text, name) VALUES (?, ?, {name_of('?')})",
+                     [(cid, words.indexed_text(text), fid) for cid, text, fid in rows])
+    if rows:
+        log.store.info("%d passages in Chinese, Japanese or Korean indexed again by pairs of characters", len(rows))
+
+
 def rebuild(conn: sqlite3.Connection) -> None:
     """The keyword index again from the passages and file names, in the caller's transaction (repair)."""
     conn.execute(f"DROP TABLE IF EXISTS {OLD_TABLE}")
@@ -151,5 +163,5 @@ def files_holding(conn: sqlite3.Connection, phrase: str, file_ids: list[int]) ->
     marks = ",".join("?" * len(file_ids))
     rows = conn.execute(f"SELECT DISTINCT c.file_id FROM {table} JOIN chunks c ON c.id = {table}.rowid "
                         f"WHERE {table} MATCH ? AND c.file_id IN ({marks})",
-                        ['"' + phrase.replace('"', '""') + '"', *file_ids])
+                        ['"' + words.spaced(phrase).replace('"', '""') + '"', *file_ids])
     return {int(r[0]) for r in rows}

@@ -26,8 +26,9 @@ try:
 except ImportError:  # pragma: no cover - a core dependency; without it every search uses FTS5
     tantivy = None  # type: ignore[assignment]
 
-VERSION = 1
-"""Bumped when the schema or the analyzer changes: an index of another version is rebuilt."""
+VERSION = 2
+"""Bumped when the schema or the analyzer changes: an index of another version is rebuilt.
+2: CJK runs held as their pairs of characters (words.indexed_text)."""
 ANALYZER = "localsearch_words"
 BOOST_NAME = 0.5
 """A word of the file name counts half a word of the text, as FTS5's bm25(.., 1.0, 0.5) weighs them."""
@@ -115,7 +116,7 @@ def document(row: changelog.Row) -> Any:
     doc.add_unsigned("id", cid)
     doc.add_unsigned("col", col)
     doc.add_text("body", words.indexed_text(text))
-    doc.add_text("name", name)
+    doc.add_text("name", words.spaced(name))
     return doc
 
 
@@ -218,7 +219,7 @@ class WordIndex:
 
     def holds(self, chunk_id: int, text: str) -> bool:
         """Whether the passage `chunk_id` is held with the words of `text` (a spot check of the index)."""
-        toks = [t for t in self.tokens(text) if len(t) > 2][:3]
+        toks = [t for t in self.tokens(words.indexed_text(text)) if len(t) > 2 or words.is_cjk(t)][:3]
         if not toks or self._searcher is None:
             return True
         q = tantivy.Query

@@ -1,0 +1,211 @@
+"""Switching the text model without downtime: the next index is built beside the one that serves, which
+answers with its own model until the new one takes over in one step; kill -9 mid-way resumes; vectors
+of two models never meet in one index. Two "models" here are the model-free hashing embedder at two
+sizes (other id, other dimension), so the plumbing is tested without weights."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import faiss
+import pytest
+
+from localsearch.core import paths as paths_mod
+from localsearch.core.search import Query
+from localsearch.core.service import Service
+from localsearch.core.settings import Settings
+from localsearch.core.store import successor
+from tests.integration.test_cli import catalog_counts, run_cli
+
+OLD, NEW = "localsearch/hashing-v1-256", "localsearch/hashing-v1-384"
+TIMEOUT = 300 * float(os.environ.get("LOCALSEARCH_TEST_TIMEOUT_SCALE", "1"))
+
+
+def write_docs(root: Path, n: int) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (root / f"doc{i:04}.txt").write_text(f"Document {i} about subject {i % 7}, item{i} of the ledger.")
+
+
+def vector_files(home: paths_mod.Paths) -> set[str]:
+    return {p.name for p in home.vectors.iterdir() if p.suffix == ".faiss"}
+
+
+def test_the_old_index_answers_with_its_model_until_the_new_one_takes_over(tmp_path: Path) -> None:
+    home = paths_mod.resolve(tmp_path / "home").ensure()
+    write_docs(tmp_path / "d", 40)
+    settings = Settings(text_model="hashing-256", ocr=False, commit_every_chunks=4)
+    service = Service(home, settings)
+    service.index("d", [str(tmp_path / "d")])
+    old_id = service.catalog.collection("d").id
+    seen: list[tuple[str | None, int, list[str], list[str], list[str]]] = []
+    before = [h.path for h in service.search(Query("item17 ledger", k=50, mode="meaning")).hits]
+    service.apply_settings(replace(settings, text_model="hashing"))
+    reader = Service(home, replace(settings, text_model="hashing"))  # another process's view: the window, say
+
+    def during(p) -> None:  # type: ignore[no-untyped-def]
+        if p.phase == "indexing" and p.switching and p.done in (8, 30):
+            col = reader.catalog.collection("d")
+            result = reader.search(Query("item17 ledger", k=50, mode="meaning"))
+            names = [c.name for c in reader.catalog.collections()]
+            seen.append((col.model_id, p.done, [h.path for h in result.hits], result.warnings, names))
+
+    try:
+        report = service.index("d", on_progress=during)
+        assert [s[1] for s in seen] == [8, 30], "searched twice while the next index was half built"
+        for model_id, _, hits, warnings, names in seen:
+            assert model_id == OLD and names == ["d"], "the old index serves; the next one is hidden"
+            assert hits == before and len(hits) > 30 and warnings == [], "as before, by meaning, with the old model"
+        assert report.reindexed_from == OLD and report.switching_to is None
+        col = service.catalog.collection("d")
+        assert (col.model_id, col.dim) == (NEW, 384) and col.id != old_id
+        assert successor.of(service.catalog, col) is None and not successor.any_building(service.catalog)
+        assert vector_files(home) == {f"collection-{col.id}.faiss", f"collection-{col.id}-image.faiss"} or \
+            vector_files(home) == {f"collection-{col.id}.faiss"}, "the old model's index files are gone"
+        assert service.catalog.conn.execute("SELECT count(*) FROM files").fetchone()[0] == 40, "no copies left"
+        after = reader.search(Query("item17 ledger", k=5))
+        assert not after.warnings and after.hits[0].path.endswith("doc0017.txt")
+        assert [h.path for h in reader.search(Query("item17", k=5, collections=["d"])).hits] == \
+            [str(tmp_path / "d" / "doc0017.txt")]
+    finally:
+        reader.close()
+        service.close()
+
+
+def test_keyword_search_over_every_collection_sees_no_copies_mid_switch(tmp_path: Path) -> None:
+    home = paths_mod.resolve(tmp_path / "home").ensure()
+    write_docs(tmp_path / "d", 12)
+    settings = Settings(text_model="hashing-256", ocr=False, commit_every_chunks=2)
+    service = Service(home, settings)
+    service.index("d", [str(tmp_path / "d")])
+    service.apply_settings(replace(settings, text_model="hashing"))
+    cancel = threading.Event()
+    service.index("d", on_progress=lambda p: cancel.set() if p.switching and p.done >= 6 else None, cancel=cancel)
+    try:
+        assert successor.any_building(service.catalog), "stopped mid-switch"
+        hits = service.search(Query("item3", k=20, mode="keywords")).hits
+        assert [h.path for h in hits] == [str(tmp_path / "d" / "doc0003.txt")], "one hit, from the serving index"
+        assert service.status()["collections"][0]["switching"] is not None
+    finally:
+        service.close()
+
+
+def test_changing_back_mid_switch_drops_the_next_index(tmp_path: Path) -> None:
+    home = paths_mod.resolve(tmp_path / "home").ensure()
+    write_docs(tmp_path / "d", 12)
+    settings = Settings(text_model="hashing-256", ocr=False, commit_every_chunks=2)
+    service = Service(home, settings)
+    try:
+        service.index("d", [str(tmp_path / "d")])
+        old_id = service.catalog.collection("d").id
+        service.apply_settings(replace(settings, text_model="hashing"))
+        cancel = threading.Event()
+        service.index("d", on_progress=lambda p: cancel.set() if p.switching and p.done >= 4 else None,
+                      cancel=cancel)
+        next_index = successor.of(service.catalog, service.catalog.collection("d"))
+        assert next_index is not None and next_index.model_id == NEW
+        assert f"collection-{next_index.id}.faiss" in vector_files(home)
+        service.apply_settings(settings)  # back to the model the collection has
+        report = service.index("d")
+        col = service.catalog.collection("d")
+        assert col.id == old_id and col.model_id == OLD and report.added == 0, "nothing re-embedded"
+        assert successor.of(service.catalog, col) is None
+        assert f"collection-{next_index.id}.faiss" not in vector_files(home)
+        assert service.catalog.conn.execute("SELECT count(*) FROM files").fetchone()[0] == 12
+    finally:
+        service.close()
+
+
+def test_removing_a_collection_mid_switch_removes_its_next_index(tmp_path: Path) -> None:
+    home = paths_mod.resolve(tmp_path / "home").ensure()
+    write_docs(tmp_path / "d", 8)
+    settings = Settings(text_model="hashing-256", ocr=False, commit_every_chunks=2)
+    service = Service(home, settings)
+    try:
+        service.index("d", [str(tmp_path / "d")])
+        service.apply_settings(replace(settings, text_model="hashing"))
+        cancel = threading.Event()
+        service.index("d", on_progress=lambda p: cancel.set() if p.switching and p.done >= 2 else None,
+                      cancel=cancel)
+        assert successor.any_building(service.catalog)
+        building = successor.of(service.catalog, service.catalog.collection("d"))
+        assert building is not None and f"collection-{building.id}.faiss" in vector_files(home)
+        service.remove_collection("d")
+        assert vector_files(home) == set()
+        rows = service.catalog.conn.execute("SELECT count(*) FROM collections").fetchone()[0]
+        files = service.catalog.conn.execute("SELECT count(*) FROM files").fetchone()[0]
+        assert (rows, files) == (0, 0)
+    finally:
+        service.close()
+
+
+def successor_files(home: Path) -> int:
+    db = sqlite3.connect(home / "data" / "catalog.sqlite3", timeout=30)
+    try:
+        row = db.execute("SELECT count(*) FROM files f JOIN collections c ON c.id = f.collection_id"
+                         " WHERE c.successor_of IS NOT NULL").fetchone()
+        return int(row[0])
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        db.close()
+
+
+def test_kill_9_mid_switch_then_restart_resumes_and_search_never_breaks(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    config = home / "config" / "settings.json"
+    config.write_text(json.dumps({"text_model": "hashing-256", "commit_every_chunks": 10, "ocr": False}))
+    n = 600
+    write_docs(tmp_path / "d", n)
+    run_cli(home, "index", str(tmp_path / "d"), "-c", "d")
+    config.write_text(json.dumps({"text_model": "hashing", "commit_every_chunks": 10, "ocr": False}))
+    env = {**os.environ, "LOCALSEARCH_HOME": str(home)}
+    proc = subprocess.Popen([sys.executable, "-m", "localsearch", "index", "-c", "d", "--no-progress"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, killed_at = time.monotonic() + TIMEOUT, 0
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            killed_at = successor_files(home)
+            if killed_at >= 100:
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.01)
+    finally:
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL and 100 <= killed_at < n, "killed mid-switch"
+
+    hits = json.loads(run_cli(home, "search", "item417 ledger", "--json", "-k", "3").stdout)
+    assert hits and hits[0]["path"].endswith("doc0417.txt"), "the old index answers after the crash"
+    status = json.loads(run_cli(home, "status", "--json").stdout)
+    assert status["collections"][0]["model"] == OLD
+
+    out = run_cli(home, "index", "-c", "d")
+    assert "switched" in out.stdout or "re-indexed" in out.stdout
+    files, chunks = catalog_counts(home)
+    assert (files, chunks) == (n, n), "one copy of every file, nothing mixed or left over"
+    db = sqlite3.connect(home / "data" / "catalog.sqlite3")
+    try:
+        (cid, model), = db.execute("SELECT id, model_id FROM collections").fetchall()
+        ids = {r[0] for r in db.execute("SELECT id FROM chunks")}
+    finally:
+        db.close()
+    assert model == NEW
+    index = faiss.read_index(str(home / "data" / "vectors" / f"collection-{cid}.faiss"))
+    assert index.d == 384 and index.ntotal == n and set(faiss.vector_to_array(index.id_map).tolist()) == ids
+    hits = json.loads(run_cli(home, "search", "item417 ledger", "--json", "-k", "3").stdout)
+    assert hits[0]["path"].endswith("doc0417.txt")
+    assert sorted(p.name for p in (home / "data" / "vectors").glob("*.faiss")) == [f"collection-{cid}.faiss"] or \
+        all(p.name.startswith(f"collection-{cid}") for p in (home / "data" / "vectors").glob("*.faiss"))
+
+
+@pytest.fixture(autouse=True)
+def _quiet_faiss() -> None:
+    faiss.omp_set_num_threads(1)
