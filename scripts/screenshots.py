@@ -48,6 +48,8 @@ def main(out: Path) -> None:
     from tests import photogen
 
     photogen.printed_text_photo(photos / "IMG_2041.jpg", ["ACME HARDWARE STORE", "2x Hammer   24.99", "Total  49.98"])
+    (demo / "租房合同.txt").write_text("房屋租赁合同\n房租每月一千二百元，每月一号之前转账给房东。押金是两个月的房租。",
+                                     encoding="utf-8")
     service = Service(paths.resolve(tmp / "home"))
     window = MainWindow(service)
     window.resize(1200, 760)
@@ -123,7 +125,14 @@ def main(out: Path) -> None:
     results("Documents and photos", "rent -invoice type:pdf", "18-operators.png")
     window.show_operators()  # the "?" at the search field's end: the operators, each added by a click
     shot_screen("19-operators-menu.png")
+    results("Documents and photos", "房租", "24-chinese-keyword.png")
     window.search.clear()
+    from localsearch.core.embed import multilingual
+    from localsearch.core.indexer import Progress
+
+    window._on_progress(Progress("Documents", "indexing", done=120, total=300, switching=multilingual.MODEL_ID))
+    shot("25-switching-model.png")  # what a model change looks like while the old index serves
+    window._on_progress(Progress("Documents", "done"))
     from localsearch.gui.dialogs import SettingsDialog
 
     dialog = SettingsDialog(service.settings, window)

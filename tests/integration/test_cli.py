@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import faiss
@@ -17,6 +16,7 @@ import pytest
 from localsearch.core import search
 from localsearch.core.store import changelog, wordindex
 from tests import docgen
+from tests.processes import kill_when
 
 
 def run_cli(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -108,21 +108,13 @@ def test_sigkill_mid_run_then_rerun_leaves_catalog_and_index_in_agreement(tmp_pa
     env = {**os.environ, "LOCALSEARCH_HOME": str(home)}
     proc = subprocess.Popen([sys.executable, "-m", "localsearch", "index", str(root), "-c", "big", "--no-progress"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    killed_at = 0
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if (home / "data" / "catalog.sqlite3").exists():
-                try:
-                    killed_at = catalog_counts(home)[0]
-                except sqlite3.OperationalError:
-                    killed_at = 0  # schema not created yet
-                if killed_at >= 300:
-                    proc.send_signal(signal.SIGKILL)
-                    break
-            time.sleep(0.01)
-    finally:
-        proc.wait(timeout=60)
+    def files_committed() -> int:
+        try:
+            return catalog_counts(home)[0] if (home / "data" / "catalog.sqlite3").exists() else 0
+        except sqlite3.OperationalError:
+            return 0  # schema not created yet
+
+    killed_at = kill_when(proc, files_committed, 300, timeout=300)
     assert proc.returncode == -signal.SIGKILL, "the run was killed mid-way, not finished"
     assert 300 <= killed_at < n
 

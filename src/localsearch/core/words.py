@@ -36,6 +36,25 @@ def cjk_pairs(run: str) -> list[str]:
     return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
 
 
+_SCRIPTS = [("cjk", _CJK_RUN), ("cyrillic", re.compile("[\u0400-\u04ff]+")),
+            ("arabic", re.compile("[\u0600-\u06ff\u0750-\u077f]+")), ("greek", re.compile("[\u0370-\u03ff]+")),
+            ("hebrew", re.compile("[\u0590-\u05ff]+")), ("devanagari", re.compile("[\u0900-\u097f]+")),
+            ("thai", re.compile("[\u0e00-\u0e7f]+")), ("latin", re.compile("[A-Za-z\u00c0-\u024f]+"))]
+
+
+def script(text: str, sample: int = 400) -> str:
+    """The writing system most of the text's letters are in ("latin", "cjk", "cyrillic", ...; "" for none),
+    judged by its first `sample` characters."""
+    head = text[:sample]
+    counts = {name: sum(len(m) for m in pattern.findall(head)) for name, pattern in _SCRIPTS}
+    best = max(counts, key=lambda name: counts[name])
+    return best if counts[best] else ""
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_RUN.search(text) is not None
+
+
 def is_cjk(term: str) -> bool:
     return _CJK_RUN.fullmatch(term) is not None
 

@@ -11,7 +11,7 @@ from localsearch.core.settings import DEFAULT_TEXT_MODEL, Settings
 
 
 TEXT_MODELS = [("Built-in English (fastest; all-MiniLM-L6-v2)", DEFAULT_TEXT_MODEL),
-               ("Built-in multilingual (about 100 languages; indexes about 5 times slower; multilingual-e5-small)",
+               ("Built-in multilingual (about 100 languages; reads documents about 15 times slower; multilingual-e5-small)",
                 MULTILINGUAL)]
 PHOTO_MODELS = [("Built-in, works offline (EfficientNet-Lite0)", "default"),
                 ("Off: photos are found by their names only", "none"),

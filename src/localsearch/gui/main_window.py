@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog
 
 from localsearch.core import extract, log, query_syntax
 from localsearch.core.extract import photo
+from localsearch.core.embed import factory
 from localsearch.core.errors import KnownError
 from localsearch.core.indexer import Progress, Report
 from localsearch.core.search import Query
@@ -518,7 +519,8 @@ class MainWindow(QMainWindow):
             eta = (p.total - p.done) / rate if rate > 0 else 0
             self.progress_bar.setRange(0, p.total)
             self.progress_bar.setValue(p.done)
-            self.progress_bar.setFormat(f"{p.collection}: {p.done}/{p.total} · ETA {eta:.0f} s")
+            doing = f"switching to {factory.describe(p.switching)} " if p.switching else ""
+            self.progress_bar.setFormat(f"{p.collection}: {doing}{p.done}/{p.total} · ETA {eta:.0f} s")
         else:
             self.progress_started.pop(p.collection, None)
         self.progress_bar.setVisible(active)

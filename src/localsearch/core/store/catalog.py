@@ -479,6 +479,17 @@ class Catalog:
     _CHUNK_ROW = ("SELECT ch.id, ch.file_id, c.name, f.path, f.kind, ch.start, ch.end, ch.page, ch.text, f.mtime_ns,"
                   " f.hash FROM chunks ch JOIN files f ON f.id = ch.file_id JOIN collections c ON c.id = f.collection_id")
 
+    def chunk_texts(self, ids: Iterable[int]) -> dict[int, str]:
+        """Passages' text alone, by chunk id."""
+        wanted = list(ids)
+        out: dict[int, str] = {}
+        for i in range(0, len(wanted), 900):
+            part = wanted[i : i + 900]
+            marks = ",".join("?" * len(part))
+            out.update((int(r[0]), str(r[1])) for r in self.conn.execute(
+                f"SELECT id, text FROM chunks WHERE id IN ({marks})", part))
+        return out
+
     def chunk_rows(self, ids: Iterable[int]) -> dict[int, ChunkRow]:
         ids = list(ids)
         if not ids:

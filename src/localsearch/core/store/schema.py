@@ -104,8 +104,9 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # small index instead of every passage's row: 23 -> 2.3 ms at 13,747 passages, ~10 bytes a passage.
     "CREATE INDEX chunks_with_vector ON chunks(file_id) WHERE vector IS NOT NULL",
     # 8: Chinese, Japanese and Korean text is held by pairs of characters in the keyword index, so a word
-    # inside a sentence written without spaces is found (see words); passages holding none are unchanged.
-    keywords.reindex_cjk,
+    # inside a sentence written without spaces is found (see words); the writer re-indexes such passages
+    # of an existing catalog in bounded steps (keywords.recheck_cjk); others are unchanged.
+    keywords.migrate_cjk,
     # 9: a collection's next index, built beside it while the text or photo model changes (see successor);
     # removing the collection removes it too.
     "ALTER TABLE collections ADD COLUMN successor_of INTEGER REFERENCES collections(id) ON DELETE CASCADE",
