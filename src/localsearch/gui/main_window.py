@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
 
         self.status_label = QLabel()
         self.progress_bar = QProgressBar()
-        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setFixedWidth(220)
         self.progress_bar.setVisible(False)
         self.count_label = QLabel()  # "12 results", or "200 of ≥412 results" when the list is cut
         self.statusBar().addWidget(self.status_label, 1)
@@ -519,8 +519,9 @@ class MainWindow(QMainWindow):
             eta = (p.total - p.done) / rate if rate > 0 else 0
             self.progress_bar.setRange(0, p.total)
             self.progress_bar.setValue(p.done)
-            doing = f"switching to {factory.describe(p.switching)} " if p.switching else ""
-            self.progress_bar.setFormat(f"{p.collection}: {doing}{p.done}/{p.total} · ETA {eta:.0f} s")
+            doing = f"switching to {factory.describe(p.switching)}, " if p.switching else ""
+            self.progress_bar.setFormat(f"{p.done}/{p.total} · ETA {eta:.0f} s")  # fits; the rest in the tooltip
+            self.progress_bar.setToolTip(f"{p.collection}: {doing}{p.done} of {p.total} files · about {eta:.0f} s left")
         else:
             self.progress_started.pop(p.collection, None)
         self.progress_bar.setVisible(active)
