@@ -395,6 +395,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                  if switching else "")
               + ("  — NEEDS REINDEX (model changed): run localsearch index -c " + c["name"]
                  if c["needs_reindex"] and not switching else ""))
+        if c["hint"]:
+            print(f"  hint: {c['hint']} (\"text_model\": \"multilingual\")")
         if not c["roots"]:
             print(f"  no folders: localsearch collections add-folder {c['name']} DIR")
         for r in c["roots"]:

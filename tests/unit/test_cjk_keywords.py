@@ -140,3 +140,21 @@ def test_an_older_catalog_indexes_its_cjk_passages_again(tmp_path: Path, monkeyp
         assert fts5(cat, "statistics") == ["/d/english.txt"], "other passages are untouched"
     finally:
         cat.close()
+
+
+def test_a_collection_mostly_in_chinese_suggests_the_multilingual_model(cat: Catalog) -> None:
+    from localsearch.core import status
+    from localsearch.core.embed import multilingual
+    from localsearch.core.embed.sentence import DEFAULT_MODEL_ID
+
+    chinese, english = cat.ensure_collection("zh"), cat.ensure_collection("en")
+    for col in (chinese, english):
+        cat.set_model(col.id, DEFAULT_MODEL_ID, 4)
+    cat.commit_files(chinese.id, [doc("/zh/a.txt", PANTHERS), doc("/zh/b.txt", WEATHER), doc("/zh/c.txt", "Notes.")])
+    cat.commit_files(english.id, [doc(f"/en/{i}.txt", f"English note number {i}.") for i in range(4)]
+                     + [doc("/en/cat.txt", CATS)])
+    hint = status.language_hint(cat, cat.collection("zh"), DEFAULT_MODEL_ID)
+    assert hint is not None and "Chinese, Japanese or Korean" in hint and "multilingual" in hint
+    assert status.language_hint(cat, cat.collection("en"), DEFAULT_MODEL_ID) is None, "one Chinese note in five"
+    cat.set_model(chinese.id, multilingual.MODEL_ID, 384)
+    assert status.language_hint(cat, cat.collection("zh"), multilingual.MODEL_ID) is None, "already multilingual"

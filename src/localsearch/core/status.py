@@ -1,10 +1,14 @@
 """What `localsearch status`, the window and the HTTP service say about the collections."""
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from localsearch.core import folders
+from localsearch.core import folders, words
+from localsearch.core.embed import variants
+from localsearch.core.embed.sentence import DEFAULT_MODEL_ID
 from localsearch.core.store import successor
+from localsearch.core.store.catalog import Catalog, Collection
 from localsearch.core.store.vectors import VectorIndex
 
 if TYPE_CHECKING:
@@ -35,6 +39,33 @@ class CollectionOverview:
     """Folders that are missing now (unplugged, moved): their files are kept but not served."""
     switching: Switching | None = None
     """The next index being built with another model (store.successor) while this one serves."""
+    hint: str | None = None
+    """A suggestion (language_hint), or None."""
+
+
+SCRIPT_NAMES = {"cjk": "Chinese, Japanese or Korean", "cyrillic": "Cyrillic script (Russian, Ukrainian, ...)",
+                "arabic": "Arabic script", "greek": "Greek", "hebrew": "Hebrew", "devanagari": "Devanagari (Hindi, ...)",
+                "thai": "Thai"}
+HINT_SHARE = 0.3
+HINT_SAMPLE = 300
+
+
+def language_hint(reader: Catalog, col: Collection, model_id: str) -> str | None:
+    """A suggestion when the built-in English model indexes a collection whose text is largely in another
+    writing system (the first passage of a sample of its documents): the multilingual model would find it by meaning. Writing
+    systems only: German or Spanish text, in the Latin alphabet, is not told apart from English."""
+    if variants.base(col.model_id or model_id) != DEFAULT_MODEL_ID:
+        return None
+    texts = [str(r[0]) for r in reader.conn.execute(  # the first passage of up to HINT_SAMPLE documents
+        "SELECT (SELECT c.text FROM chunks c WHERE c.file_id = f.id ORDER BY c.ord LIMIT 1) FROM files f"
+        " WHERE f.collection_id = ? AND f.kind = 'document' AND f.status = 'ok' LIMIT ?", (col.id, HINT_SAMPLE))
+        if r[0] is not None]
+    scripts = Counter(words.script(t) for t in texts)
+    other = [(n, s) for s, n in scripts.most_common() if s not in ("latin", "")]
+    if not texts or sum(n for n, _ in other) < HINT_SHARE * len(texts):
+        return None
+    return (f"much of it is in {SCRIPT_NAMES.get(other[0][1], other[0][1])}: the built-in multilingual text model "
+            "(Settings → Text model) would find it by meaning, also from questions in other languages")
 
 
 def overview(service: "Service") -> list[CollectionOverview]:
@@ -53,7 +84,8 @@ def overview(service: "Service") -> list[CollectionOverview]:
             needs_reindex=bool(col.model_id and col.model_id != service.model_id),  # vectors of another model
             vector_index_bytes=vfile.stat().st_size if vfile.exists() else 0,
             last_indexed=col.last_indexed, last_commit=reader.last_commit(col.id),
-            offline=[r.path for r in roots if not r.online], switching=switching))
+            offline=[r.path for r in roots if not r.online], switching=switching,
+            hint=language_hint(reader, col, service.model_id)))
     return out
 
 
@@ -74,6 +106,7 @@ def report(service: "Service") -> dict[str, Any]:
             "chunks": c.chunks,
             "model": c.model,
             "needs_reindex": c.needs_reindex,
+            "hint": c.hint,
             "switching": None if c.switching is None else
             {"model": c.switching.model, "files": c.switching.files, "of": c.switching.of},
             "vector_index_bytes": c.vector_index_bytes,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
+from localsearch.core import status
 from localsearch.core.embed import factory
 from localsearch.core.indexer import Progress
 from localsearch.core.service import Service
@@ -56,6 +57,7 @@ class CollectionInfo:
     failed: int
     chunks: int
     roots: list[str]
+    hint: str | None = None  # status.language_hint
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def read_holdings(service: Service) -> Holdings:
     cols = []
     for col in reader.collections():
         stats = reader.stats(col.id)
-        cols.append(CollectionInfo(col.name, stats["files"], stats["failed"], stats["chunks"], reader.roots(col.id)))
+        cols.append(CollectionInfo(col.name, stats["files"], stats["failed"], stats["chunks"], reader.roots(col.id),
+                                   status.language_hint(reader, col, service.model_id)))
     size = sum(p.stat().st_size for p in service.paths.vectors.glob("*.faiss"))
     return Holdings(cols, size)
 
@@ -146,7 +149,8 @@ class CollectionSidebar(QListWidget):
             item.setData(Qt.ItemDataRole.UserRole, col.name)
             seen = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(state.last_change))
                     if state and state.last_change else "none yet")
-            item.setToolTip(f"{line}\n" + "\n".join(col.roots) + f"\nlast change seen: {seen}")
+            item.setToolTip(f"{line}\n" + "\n".join(col.roots) + f"\nlast change seen: {seen}"
+                            + (f"\n\nHint: {col.hint}" if col.hint else ""))
             self.addItem(item)
             if col.name == current:
                 self.setCurrentItem(item)
