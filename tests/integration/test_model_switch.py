@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -58,6 +59,7 @@ def test_the_old_index_answers_with_its_model_until_the_new_one_takes_over(tmp_p
             seen.append((col.model_id, p.done, [h.path for h in result.hits], result.warnings, names))
 
     try:
+        switch_started = time.time()
         report = service.index("d", on_progress=during)
         assert [s[1] for s in seen] == [8, 30], "searched twice while the next index was half built"
         for model_id, _, hits, warnings, names in seen:
@@ -66,6 +68,7 @@ def test_the_old_index_answers_with_its_model_until_the_new_one_takes_over(tmp_p
         assert report.reindexed_from == OLD and report.switching_to is None
         col = service.catalog.collection("d")
         assert (col.model_id, col.dim) == (NEW, 384) and col.id != old_id
+        assert col.last_indexed is not None and col.last_indexed >= switch_started, "indexed now, not when the old was"
         assert successor.of(service.catalog, col) is None and not successor.any_building(service.catalog)
         assert vector_files(home) == {f"collection-{col.id}.faiss", f"collection-{col.id}-image.faiss"} or \
             vector_files(home) == {f"collection-{col.id}.faiss"}, "the old model's index files are gone"
@@ -195,3 +198,12 @@ def test_a_recorded_model_id_names_the_setting_that_makes_it() -> None:
         assert factory.name_for(factory.model_id_for(name)) == (name if name != "hashing" else "hashing-384")
     assert factory.describe(multilingual.MODEL_ID) == "the multilingual model"
     assert factory.describe("sentence-transformers/all-MiniLM-L6-v2#int8") == "the built-in English model"
+
+
+def test_a_collection_of_the_8_bit_variant_needs_no_reindex(service: Service) -> None:
+    """The 8-bit passage encoder is the same model: status must not tell the user to re-index it."""
+    col = service.catalog.ensure_collection("c")
+    service.catalog.set_model(col.id, service.model_id + "#int8", 384)
+    assert service.status()["collections"][0]["needs_reindex"] is False
+    service.catalog.set_model(col.id, "some/other-model", 384)
+    assert service.status()["collections"][0]["needs_reindex"] is True

@@ -156,5 +156,6 @@ def test_a_collection_mostly_in_chinese_suggests_the_multilingual_model(cat: Cat
     hint = status.language_hint(cat, cat.collection("zh"), DEFAULT_MODEL_ID)
     assert hint is not None and "Chinese, Japanese or Korean" in hint and "multilingual" in hint
     assert status.language_hint(cat, cat.collection("en"), DEFAULT_MODEL_ID) is None, "one Chinese note in five"
+    assert status.language_hint(cat, cat.collection("zh"), multilingual.MODEL_ID) is None, "already chosen"
     cat.set_model(chinese.id, multilingual.MODEL_ID, 384)
     assert status.language_hint(cat, cat.collection("zh"), multilingual.MODEL_ID) is None, "already multilingual"

@@ -54,8 +54,8 @@ def language_hint(reader: Catalog, col: Collection, model_id: str) -> str | None
     """A suggestion when the built-in English model indexes a collection whose text is largely in another
     writing system (the first passage of a sample of its documents): the multilingual model would find it by meaning. Writing
     systems only: German or Spanish text, in the Latin alphabet, is not told apart from English."""
-    if variants.base(col.model_id or model_id) != DEFAULT_MODEL_ID:
-        return None
+    if variants.base(model_id) != DEFAULT_MODEL_ID or variants.base(col.model_id or model_id) != DEFAULT_MODEL_ID:
+        return None  # another model is configured (a switch may be under way), or made it
     texts = [str(r[0]) for r in reader.conn.execute(  # the first passage of up to HINT_SAMPLE documents
         "SELECT (SELECT c.text FROM chunks c WHERE c.file_id = f.id ORDER BY c.ord LIMIT 1) FROM files f"
         " WHERE f.collection_id = ? AND f.kind = 'document' AND f.status = 'ok' LIMIT ?", (col.id, HINT_SAMPLE))
@@ -81,7 +81,7 @@ def overview(service: "Service") -> list[CollectionOverview]:
         out.append(CollectionOverview(
             id=col.id, name=col.name, roots=[r.path for r in roots], files=stats["files"], chunks=stats["chunks"],
             failed=stats["failed"], model=col.model_id,
-            needs_reindex=bool(col.model_id and col.model_id != service.model_id),  # vectors of another model
+            needs_reindex=bool(col.model_id and variants.base(col.model_id) != service.model_id),  # another model's
             vector_index_bytes=vfile.stat().st_size if vfile.exists() else 0,
             last_indexed=col.last_indexed, last_commit=reader.last_commit(col.id),
             offline=[r.path for r in roots if not r.online], switching=switching,

@@ -69,8 +69,7 @@ def take_over(catalog: Catalog, col: Collection, succ: Collection) -> Collection
         c.execute("UPDATE collections SET successor_of = NULL WHERE id = ?", (succ.id,))  # not deleted with it
         c.execute("DELETE FROM chunks WHERE file_id IN (SELECT id FROM files WHERE collection_id = ?)", (col.id,))
         c.execute("DELETE FROM collections WHERE id = ?", (col.id,))
-        c.execute("UPDATE collections SET name = ?, last_indexed = ? WHERE id = ?",
-                  (col.name, col.last_indexed, succ.id))
+        c.execute("UPDATE collections SET name = ? WHERE id = ?", (col.name, succ.id))
     catalog.copy_folders()
     return catalog.collection_by_id(succ.id)
 
