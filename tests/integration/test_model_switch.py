@@ -124,6 +124,20 @@ def test_changing_back_mid_switch_drops_the_next_index(stopped_mid_switch: Servi
     assert service.catalog.conn.execute("SELECT count(*) FROM files").fetchone()[0] == 12
 
 
+def test_a_collection_renamed_mid_switch_keeps_its_new_name(stopped_mid_switch: Service) -> None:
+    service = stopped_mid_switch
+    service.rename_collection("d", "notes")
+    extra = service.paths.data.parent / "more"
+    extra.mkdir()
+    (extra / "late.txt").write_text("A late note, item99.")
+    service.add_folder("notes", str(extra))  # a folder added mid-switch is indexed by the next index too
+    report = service.index("notes")
+    assert report.reindexed_from == OLD
+    assert [(c.name, c.model_id) for c in service.catalog.collections()] == [("notes", NEW)]
+    assert [h.path for h in service.search(Query("item99", k=3, mode="keywords")).hits] == [str(extra / "late.txt")]
+    assert json.loads(service.catalog.folders_copy.read_text())["notes"][-1] == str(extra)
+
+
 def test_removing_a_collection_mid_switch_removes_its_next_index(stopped_mid_switch: Service) -> None:
     service = stopped_mid_switch
     building = successor.of(service.catalog, service.catalog.collection("d"))

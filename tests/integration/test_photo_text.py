@@ -206,3 +206,24 @@ def test_scanned_pdf_pages_are_read_and_keep_their_page_number(ocr_service, tmp_
     assert Path(first.path).name == "scan.pdf" and first.page == 1, "the text layer is indexed as before"
     assert ocr_service.index("docs").photos_read == 0, "read once"
     assert_consistent(ocr_service, "docs")
+
+
+def test_a_quick_look_skips_photos_without_text_and_keeps_a_small_note_on_a_big_photo(tmp_path):
+    """Most photos hold no text: the detector looks at a small copy first (ocr.PRESENCE_SIDE) and a photo
+    where it finds none is not read at full size. A note far away on a big photo is still found."""
+    from localsearch.core import ocr
+
+    plain = np.zeros((1500, 2000, 3), dtype=np.uint8)
+    plain[..., 0] = np.linspace(30, 220, 2000, dtype=np.uint8)[None, :]  # a sky: a smooth gradient
+    plain[..., 2] = np.linspace(200, 60, 1500, dtype=np.uint8)[:, None]
+    Image.fromarray(plain).save(tmp_path / "sky.jpg", quality=90)
+    assert not ocr.may_hold_text(ocr.load_upright(os.fsencode(tmp_path / "sky.jpg")))
+    assert ocr.read_text(os.fsencode(tmp_path / "sky.jpg")) == []
+    note = photogen.printed_text_photo(tmp_path / "note.jpg", ["ACME HARDWARE STORE", "Hammer 24.99"])
+    scene = Image.new("RGB", (3000, 2250), (96, 104, 92))
+    scene.paste(Image.open(note), (900, 600))
+    scene.save(tmp_path / "far.jpg", quality=88)
+    assert ocr.may_hold_text(ocr.load_upright(os.fsencode(tmp_path / "far.jpg")))
+    (_, text), = ocr.read_text(os.fsencode(tmp_path / "far.jpg"))
+    assert "HARDWARE" in text
+    assert ocr.may_hold_text(np.zeros((600, 700, 3), dtype=np.uint8)), "a small photo is simply read"

@@ -18,8 +18,13 @@ from localsearch.core.types import PageSpan
 MAX_SIDE = 2000  # RapidOCR's own working size; decoding larger only costs memory
 MIN_SCORE = 0.6  # recognition confidence below which a line is more likely noise than text
 MAX_PDF_PAGES = 300  # a longer scan is read this far (~1-2 s a page, inside the OCR time limit)
+PRESENCE_SIDE = 640
+"""Most photos hold no text, and finding that out at full size (the detector over 2000 px) is most of
+what reading them costs. The detector first looks at the photo at this size; only a photo where it finds
+some text is read at full size (bench/ocr_mix.py measures the speed and what is missed)."""
 
 _engine: Any = None
+_looker: Any = None
 
 
 def available() -> bool:
@@ -42,6 +47,23 @@ def engine() -> Any:
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         })
     return _engine
+
+
+def looker() -> Any:
+    """A second engine for the quick look: its detector takes the photo at PRESENCE_SIDE as it is (the
+    reading engine's enlarges the shorter side to 736 px, 1.7x the pixels of a 640 x 480 copy)."""
+    global _looker
+    if _looker is None:
+        from rapidocr import RapidOCR
+
+        _looker = RapidOCR(params={
+            "Global.log_level": "error",
+            "Det.limit_type": "max",
+            "Det.limit_side_len": PRESENCE_SIDE,
+            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        })
+    return _looker
 
 
 def load_upright(raw_path: bytes) -> np.ndarray:
@@ -70,8 +92,8 @@ def lines_of(result: Any) -> list[str]:
 
 def recognise(image: np.ndarray) -> str:
     """An image's text, one detected line per line, top to bottom; '' when it holds none."""
-    try:
-        result = engine()(image)
+    try:  # every stage named: the engine keeps the last call's choice (may_hold_text asks for detection only)
+        result = engine()(image, use_det=True, use_cls=True, use_rec=True)
     except Exception as e:  # the engine's own failures (odd shapes, onnxruntime errors) stay per-file
         raise ExtractionError(f"text recognition failed ({type(e).__name__}: {e})") from e
     return "\n".join(lines_of(result))
@@ -105,12 +127,49 @@ def scanned_pages(raw_path: bytes) -> Iterator[tuple[int, np.ndarray]]:
         doc.close()
 
 
-def read_text(raw_path: bytes) -> list[tuple[int | None, str]]:
+def may_hold_text(image: np.ndarray) -> bool:
+    """Whether the detector, run on the photo shrunk to PRESENCE_SIDE, finds any text region (a photo at
+    most a little bigger than that is simply read)."""
+    height, width = image.shape[:2]
+    if max(height, width) <= PRESENCE_SIDE * 1.25:
+        return True
+    from PIL import Image
+
+    scale = PRESENCE_SIDE / max(height, width)
+    small = np.asarray(Image.fromarray(image).resize((max(1, round(width * scale)), max(1, round(height * scale))),
+                                                     Image.Resampling.BILINEAR))
+    try:
+        found = looker()(small, use_det=True, use_cls=False, use_rec=False)
+    except Exception as e:  # as in recognise: the engine's own failures stay per-file
+        raise ExtractionError(f"text detection failed ({type(e).__name__}: {e})") from e
+    boxes = getattr(found, "boxes", None)
+    side = min(small.shape[:2])
+    return boxes is not None and any(_line_like(np.asarray(b, dtype=np.float64), side) for b in boxes)
+
+
+LINE_ASPECT = 1.5
+LINE_HEIGHT = 0.15
+"""A region the detector finds is taken for a line of text when it is at least LINE_ASPECT times as long as
+it is high and at most LINE_HEIGHT of the photo's shorter side high. On natural photos the detector also
+marks blobs (a cat's face, a coin, the whole of a smooth sky) that are neither."""
+
+
+def _line_like(quad: np.ndarray, side: int) -> bool:
+    """Whether a detected quadrilateral is shaped like a line of text (either way up)."""
+    a, b = float(np.linalg.norm(quad[1] - quad[0])), float(np.linalg.norm(quad[2] - quad[1]))
+    long, short = max(a, b), min(a, b)
+    return short > 0 and long >= LINE_ASPECT * short and short <= LINE_HEIGHT * side
+
+
+def read_text(raw_path: bytes, check_presence: bool = True) -> list[tuple[int | None, str]]:
     """(page, text) for what OCR reads in the file: a photo's text (page None), or each scanned page
-    of a PDF. Runs in a worker process."""
+    of a PDF (always read: a scan is text). Runs in a worker process."""
     if os.fsdecode(raw_path).lower().endswith(".pdf"):
         return [(n, text) for n, image in scanned_pages(raw_path) if (text := recognise(image))]
-    text = recognise(load_upright(raw_path))
+    image = load_upright(raw_path)
+    if check_presence and not may_hold_text(image):
+        return []
+    text = recognise(image)
     return [(None, text)] if text else []
 
 

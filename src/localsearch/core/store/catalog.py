@@ -271,7 +271,8 @@ class Catalog:
         ever be damaged, `repair` still knows what to index again."""
         folders: dict[str, list[str]] = {c.name: [] for c in self.collections()}
         for name, root in self.conn.execute("SELECT c.name, r.path FROM roots r JOIN collections c"
-                                            " ON c.id = r.collection_id ORDER BY c.name, r.path"):
+                                            " ON c.id = r.collection_id WHERE c.successor_of IS NULL"
+                                            " ORDER BY c.name, r.path"):
             folders[str(name)].append(str(root))
         atomic.write_text(self.folders_copy, json.dumps(folders, indent=1, ensure_ascii=False))
 

@@ -66,10 +66,11 @@ def discard(catalog: Catalog, col: Collection) -> Collection | None:
 def take_over(catalog: Catalog, col: Collection, succ: Collection) -> Collection:
     """One transaction: the old collection's rows go and the successor takes its name and settings."""
     with catalog.transaction() as c:
+        name = c.execute("SELECT name FROM collections WHERE id = ?", (col.id,)).fetchone()[0]  # renamed meanwhile?
         c.execute("UPDATE collections SET successor_of = NULL WHERE id = ?", (succ.id,))  # not deleted with it
         c.execute("DELETE FROM chunks WHERE file_id IN (SELECT id FROM files WHERE collection_id = ?)", (col.id,))
         c.execute("DELETE FROM collections WHERE id = ?", (col.id,))
-        c.execute("UPDATE collections SET name = ? WHERE id = ?", (col.name, succ.id))
+        c.execute("UPDATE collections SET name = ? WHERE id = ?", (name, succ.id))
     catalog.copy_folders()
     return catalog.collection_by_id(succ.id)
 
