@@ -221,3 +221,15 @@ def test_a_collection_of_the_8_bit_variant_needs_no_reindex(service: Service) ->
     assert service.status()["collections"][0]["needs_reindex"] is False
     service.catalog.set_model(col.id, "some/other-model", 384)
     assert service.status()["collections"][0]["needs_reindex"] is True
+
+
+def test_a_damaged_catalog_mid_switch_is_salvaged_without_the_next_index(stopped_mid_switch: Service) -> None:
+    """Repair reads the collections and folders out of a catalog it sets aside: the unfinished next index
+    is not one of them (it would come back as a collection named '(next index of #1)')."""
+    from localsearch.core import repair
+
+    service = stopped_mid_switch
+    service.close()
+    salvage = repair.set_aside(service.paths)
+    assert list(salvage.collections) == ["d"]
+    assert salvage.collections["d"] == [str(service.paths.data.parent.parent / "d")]

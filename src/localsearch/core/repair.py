@@ -46,10 +46,14 @@ def _readable_collections(path: Path) -> dict[str, list[str]]:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            names = dict(conn.execute("SELECT id, name FROM collections").fetchall())
+            try:  # not a model switch's unfinished next index (store.successor): it is built again anyway
+                names = dict(conn.execute("SELECT id, name FROM collections WHERE successor_of IS NULL").fetchall())
+            except sqlite3.OperationalError:  # a catalog from before schema 9
+                names = dict(conn.execute("SELECT id, name FROM collections").fetchall())
             out: dict[str, list[str]] = {str(n): [] for n in names.values()}
             for cid, root in conn.execute("SELECT collection_id, path FROM roots ORDER BY path"):
-                out[str(names[cid])].append(str(root))
+                if cid in names:
+                    out[str(names[cid])].append(str(root))
             return out
         finally:
             conn.close()
