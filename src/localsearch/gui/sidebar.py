@@ -25,7 +25,8 @@ ALL = "All collections"
 def state_text(state: WatchState | None, progress: Progress | None, failed: int) -> str:
     """What the sidebar says about a collection, in plain words."""
     if progress is not None and progress.phase == "indexing" and progress.switching:
-        text = f"switching to {factory.describe(progress.switching)}, {progress.done} of {progress.total}"
+        # the count first: the line is cut with "…" in a narrow sidebar (the whole of it is in the tooltip)
+        text = f"switching ({progress.done} of {progress.total}) to {factory.describe(progress.switching)}"
     elif progress is not None and progress.phase == "indexing" and progress.done < progress.total:
         text = f"catching up ({progress.total - progress.done} left)"
     elif progress is not None and progress.phase == "upgrading keywords" and progress.done < progress.total:
