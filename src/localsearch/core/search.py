@@ -230,7 +230,7 @@ class Matcher:
                     unhyphenated = text.lower().replace("-", "").replace("/", "")
                 if t in unhyphenated and re.search(r"(?<!\w)" + re.escape(t), unhyphenated):
                     total += STEM_WEIGHT * self.weights[t]
-        return total / self.total_weight if self.total_weight else 0.0
+        return total / self.total_weight
 
 
 def _overlapping(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:

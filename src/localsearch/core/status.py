@@ -39,8 +39,6 @@ class CollectionOverview:
     """Folders that are missing now (unplugged, moved): their files are kept but not served."""
     switching: Switching | None = None
     """The next index being built with another model (store.successor) while this one serves."""
-    hint: str | None = None
-    """A suggestion (language_hint), or None."""
 
 
 SCRIPT_NAMES = {"cjk": "Chinese, Japanese or Korean", "cyrillic": "Cyrillic script (Russian, Ukrainian, ...)",
@@ -84,8 +82,7 @@ def overview(service: "Service") -> list[CollectionOverview]:
             needs_reindex=bool(col.model_id and variants.base(col.model_id) != service.model_id),  # another model's
             vector_index_bytes=vfile.stat().st_size if vfile.exists() else 0,
             last_indexed=col.last_indexed, last_commit=reader.last_commit(col.id),
-            offline=[r.path for r in roots if not r.online], switching=switching,
-            hint=language_hint(reader, col, service.model_id)))
+            offline=[r.path for r in roots if not r.online], switching=switching))
     return out
 
 
@@ -106,7 +103,7 @@ def report(service: "Service") -> dict[str, Any]:
             "chunks": c.chunks,
             "model": c.model,
             "needs_reindex": c.needs_reindex,
-            "hint": c.hint,
+            "hint": language_hint(reader, reader.collection_by_id(c.id), service.model_id),  # not per scrape
             "switching": None if c.switching is None else
             {"model": c.switching.model, "files": c.switching.files, "of": c.switching.of},
             "vector_index_bytes": c.vector_index_bytes,

@@ -61,7 +61,7 @@ def is_cjk(term: str) -> bool:
 
 def spaced(text: str) -> str:
     """The text with each CJK run written as its pairs, space separated (the query side's form)."""
-    if _CJK_RUN.search(text) is None:
+    if not has_cjk(text):
         return text
     return _CJK_RUN.sub(lambda m: " " + " ".join(cjk_pairs(m.group())) + " ", text)
 

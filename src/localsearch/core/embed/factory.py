@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from localsearch.core.embed import hashing, multilingual
+from localsearch.core.embed import hashing, multilingual, variants
 from localsearch.core.embed.base import Embedder
 from localsearch.core.embed.sentence import DEFAULT_MODEL_ID, SentenceEmbedder, packaged_model_dir
 from localsearch.core.settings import DEFAULT_TEXT_MODEL, Settings
@@ -64,7 +64,7 @@ def name_for(model_id: str) -> str:
 
 def describe(model_id: str) -> str:
     """A model as a person reads it ("the multilingual model"), for progress and messages."""
-    base = model_id.split("#", 1)[0]
+    base = variants.base(model_id)
     if base == DEFAULT_MODEL_ID:
         return "the built-in English model"
     if base == multilingual.MODEL_ID:

@@ -115,6 +115,13 @@ def _insert_chunks(c: sqlite3.Connection, file_id: int, first_ord: int, chunks: 
     keywords.insert(c, indexed)
 
 
+def drop_collection(c: sqlite3.Connection, cid: int) -> None:
+    """A collection's rows, inside the caller's transaction: its passages first (their keyword rows go by
+    trigger), then the collection (roots and files by cascade)."""
+    c.execute("DELETE FROM chunks WHERE file_id IN (SELECT id FROM files WHERE collection_id = ?)", (cid,))
+    c.execute("DELETE FROM collections WHERE id = ?", (cid,))
+
+
 def random_passages(conn: sqlite3.Connection, samples: int) -> Iterator[tuple[int, str]]:
     """Up to `samples` passages (id, text) picked at random, for the spot checks of the indexes derived
     from them; lazily, so a check that fails early reads no more."""
@@ -225,10 +232,9 @@ class Catalog:
     def remove_collection(self, name: str) -> Collection:
         col = self.collection(name)
         with self.transaction() as c:
-            # FTS rows go through the chunks trigger; cascades remove roots, files and chunks.
-            c.execute("DELETE FROM chunks WHERE file_id IN (SELECT f.id FROM files f JOIN collections c"
-                      " ON c.id = f.collection_id WHERE c.id = ? OR c.successor_of = ?)", (col.id, col.id))
-            c.execute("DELETE FROM collections WHERE id = ?", (col.id,))  # its next index goes by cascade
+            for (succ,) in c.execute("SELECT id FROM collections WHERE successor_of = ?", (col.id,)).fetchall():
+                drop_collection(c, int(succ))  # a model switch's unfinished next index goes with it
+            drop_collection(c, col.id)
         self.copy_folders()
         return col
 

@@ -71,11 +71,22 @@ def serving_table(conn: sqlite3.Connection) -> str:
     return OLD_TABLE if filling(conn) else TABLE
 
 
+def _write(conn: sqlite3.Connection, rows: list[tuple[int, str, int]]) -> None:
+    """Passages (id, text, file id) into the index, as words.indexed_text writes them."""
+    conn.executemany(f"INSERT INTO {TABLE}(rowid, text, name) VALUES (?, ?, {name_of('?')})",
+                     [(cid, words.indexed_text(text), fid) for cid, text, fid in rows])
+
+
+def _held(conn: sqlite3.Connection, rows: list[tuple[int, str, int]]) -> set[int]:
+    """Which of these passages (in id order) the index holds."""
+    return {r[0] for r in conn.execute(f"SELECT rowid FROM {TABLE} WHERE rowid BETWEEN ? AND ?",
+                                       (rows[0][0], rows[-1][0]))} if rows else set()
+
+
 def insert(conn: sqlite3.Connection, rows: list[tuple[int, str, int]]) -> None:
     """New passages (id, text, file id), inside the caller's transaction; during a fill the old
     index gets them too, so it stays complete while it serves."""
-    conn.executemany(f"INSERT INTO {TABLE}(rowid, text, name) VALUES (?, ?, {name_of('?')})",
-                     [(cid, words.indexed_text(text), fid) for cid, text, fid in rows])
+    _write(conn, rows)
     if filling(conn):
         conn.executemany(f"INSERT INTO {OLD_TABLE}(rowid, text, name) VALUES (?, ?, {name_of('?')})", rows)
 
@@ -86,10 +97,8 @@ def _copy(conn: sqlite3.Connection, after: int, limit: int) -> int:
                         (after, limit)).fetchall()
     if not rows:
         return -1
-    have = {r[0] for r in conn.execute(f"SELECT rowid FROM {TABLE} WHERE rowid BETWEEN ? AND ?",
-                                       (rows[0][0], rows[-1][0]))}
-    conn.executemany(f"INSERT INTO {TABLE}(rowid, text, name) VALUES (?, ?, {name_of('?')})",
-                     [(cid, words.indexed_text(text), fid) for cid, text, fid in rows if cid not in have])
+    have = _held(conn, rows)
+    _write(conn, [r for r in rows if r[0] not in have])
     return int(rows[-1][0])
 
 
@@ -153,14 +162,11 @@ def _cjk_step(conn: sqlite3.Connection, batch: int) -> bool:
         after = int(conn.execute(f"SELECT next_id FROM {RECHECK}").fetchone()[0])
         rows = conn.execute("SELECT id, text, file_id FROM chunks WHERE id > ? ORDER BY id LIMIT ?",
                             (after, batch)).fetchall()
-        held = [(cid, text, fid) for cid, text, fid in rows if words.has_cjk(text)]
-        if held:  # only those the index holds: the rest are copied later by fill, in the new form
-            have = {r[0] for r in conn.execute(f"SELECT rowid FROM {TABLE} WHERE rowid BETWEEN ? AND ?",
-                                               (held[0][0], held[-1][0]))}
-            redo = [r for r in held if r[0] in have]
-            conn.executemany(f"DELETE FROM {TABLE} WHERE rowid = ?", [(r[0],) for r in redo])
-            conn.executemany(f"INSERT INTO {TABLE}(rowid, text, name) VALUES (?, ?, {name_of('?')})",
-                             [(cid, words.indexed_text(text), fid) for cid, text, fid in redo])
+        cjk = [(cid, text, fid) for cid, text, fid in rows if words.has_cjk(text)]
+        have = _held(conn, cjk)  # only those the index holds: the rest are copied later by fill, in the new form
+        redo = [r for r in cjk if r[0] in have]
+        conn.executemany(f"DELETE FROM {TABLE} WHERE rowid = ?", [(r[0],) for r in redo])
+        _write(conn, redo)
         if rows:
             conn.execute(f"UPDATE {RECHECK} SET next_id = ?", (rows[-1][0],))
         else:

@@ -12,7 +12,7 @@ serving: vectors of two models never share an index, and a search never meets a 
 
 import time
 
-from localsearch.core.store.catalog import Catalog, Collection
+from localsearch.core.store.catalog import Catalog, Collection, drop_collection
 
 
 def _name(col: Collection) -> str:
@@ -58,8 +58,7 @@ def discard(catalog: Catalog, col: Collection) -> Collection | None:
     succ = of(catalog, col)
     if succ is not None:
         with catalog.transaction() as c:
-            c.execute("DELETE FROM chunks WHERE file_id IN (SELECT id FROM files WHERE collection_id = ?)", (succ.id,))
-            c.execute("DELETE FROM collections WHERE id = ?", (succ.id,))
+            drop_collection(c, succ.id)
     return succ
 
 
@@ -68,8 +67,7 @@ def take_over(catalog: Catalog, col: Collection, succ: Collection) -> Collection
     with catalog.transaction() as c:
         name = c.execute("SELECT name FROM collections WHERE id = ?", (col.id,)).fetchone()[0]  # renamed meanwhile?
         c.execute("UPDATE collections SET successor_of = NULL WHERE id = ?", (succ.id,))  # not deleted with it
-        c.execute("DELETE FROM chunks WHERE file_id IN (SELECT id FROM files WHERE collection_id = ?)", (col.id,))
-        c.execute("DELETE FROM collections WHERE id = ?", (col.id,))
+        drop_collection(c, col.id)
         c.execute("UPDATE collections SET name = ? WHERE id = ?", (name, succ.id))
     catalog.copy_folders()
     return catalog.collection_by_id(succ.id)
