@@ -30,6 +30,7 @@ from corpus import write_corpus  # noqa: E402
 
 from localsearch.core import passages, paths  # noqa: E402
 from localsearch.core.embed import factory, query_encoder  # noqa: E402
+from localsearch.core.embed.base import Embedder  # noqa: E402
 from localsearch.core.embed.sentence import SentenceEmbedder  # noqa: E402
 from localsearch.core.service import Service  # noqa: E402
 from localsearch.core.settings import Settings  # noqa: E402
@@ -37,10 +38,10 @@ from localsearch.core.settings import Settings  # noqa: E402
 CACHE = Path.home() / ".cache" / "localsearch-bench"
 
 
-def pipeline_round(root: Path, embedder: SentenceEmbedder, precision: str) -> tuple[float, list[str], str]:
+def pipeline_round(root: Path, embedder: Embedder, settings: Settings) -> tuple[float, list[str], str]:
     """Seconds to index `root` on a fresh home, the passages' embedding texts, and the model id recorded."""
     with tempfile.TemporaryDirectory() as tmp:
-        service = Service(paths.resolve(Path(tmp) / "home"), Settings(text_precision=precision), embedder)
+        service = Service(paths.resolve(Path(tmp) / "home"), settings, embedder)
         try:
             started = time.perf_counter()
             report = service.index("bench", [str(root)])
@@ -100,7 +101,7 @@ def main() -> None:
         texts: list[str] = []
         for _ in range(args.rounds):
             for precision in pipeline:
-                seconds, texts, recorded[precision] = pipeline_round(root, embedder, precision)
+                seconds, texts, recorded[precision] = pipeline_round(root, embedder, Settings(text_precision=precision))
                 pipeline[precision].append(len(texts) / seconds)
                 print(precision, round(len(texts) / seconds, 1), file=sys.stderr, flush=True)
     sample = texts[:: max(1, len(texts) // args.sample)][: args.sample]

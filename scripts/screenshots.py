@@ -133,6 +133,9 @@ def main(out: Path) -> None:
     window._on_progress(Progress("Documents", "indexing", done=120, total=300, switching=multilingual.MODEL_ID))
     shot("25-switching-model.png")  # what a model change looks like while the old index serves
     window._on_progress(Progress("Documents", "done"))
+    window._on_progress(Progress("Documents", "embedding", done=1800, total=5200))
+    results("Documents and photos", "rent", "26-words-first.png")  # a big first run: words work, meaning follows
+    window._on_progress(Progress("Documents", "done"))
     from localsearch.gui.dialogs import SettingsDialog
 
     dialog = SettingsDialog(service.settings, window)

@@ -130,9 +130,10 @@ class ProgressBar:
         if not self.enabled:
             return
         now = time.monotonic()
-        if p.phase == "reading text" and p.done == 0:
-            self.started = now  # a second phase: its own rate and ETA
-        if p.phase in ("indexing", "reading text", "upgrading keywords") and now - self.last < 0.1 and p.done < p.total:
+        if p.phase in ("reading text", "embedding") and p.done == 0:
+            self.started = now  # a later phase: its own rate and ETA
+        if p.phase in ("indexing", "embedding", "reading text", "upgrading keywords") and now - self.last < 0.1 \
+                and p.done < p.total:
             return
         self.last = now
         if p.phase == "scanning":
@@ -144,6 +145,9 @@ class ProgressBar:
             eta = (p.total - p.done) / rate if rate > 0 and p.done < p.total else 0
             if p.phase == "reading text":
                 line = f"{p.collection} {bar} reading text in photos and scans {p.done}/{p.total}, ETA {eta:.0f}s"
+            elif p.phase == "embedding":
+                line = (f"{p.collection} {bar} meaning: {p.done}/{p.total} passages (all searchable by words), "
+                        f"ETA {eta:.0f}s")
             elif p.phase == "upgrading keywords":
                 line = f"{p.collection} {bar} upgrading the keyword index {p.done}/{p.total} passages"
             else:
@@ -395,6 +399,9 @@ def cmd_status(args: argparse.Namespace) -> int:
                  if switching else "")
               + ("  — NEEDS REINDEX (model changed): run localsearch index -c " + c["name"]
                  if c["needs_reindex"] and not switching else ""))
+        if c["unembedded"]:
+            print(f"  {c['unembedded']} passages are found by their words but not yet by meaning (embedding goes on "
+                  f"with the next run or the watcher: localsearch index -c {c['name']})")
         if c["hint"]:
             print(f"  hint: {c['hint']} (\"text_model\": \"multilingual\")")
         if not c["roots"]:

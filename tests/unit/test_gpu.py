@@ -38,13 +38,18 @@ def test_gpu_search_matches_cpu(kind):
         built = build(ids, data, plan)
         vi.index, vi.nprobe = built.index, built.nprobe
         vi.kind = kind
+    atol = 2e-3 if kind == "ivf-sq8" else 1e-4
     same = 0
     for q in queries:
         c, g = cpu.search(q, 10), gpu.search(q, 10)
-        np.testing.assert_allclose([s for _, s in c], [s for _, s in g], atol=2e-3 if kind == "ivf-sq8" else 1e-4)
-        same += len({i for i, _ in c} & {i for i, _ in g})
-    # Equal scores may tie-break differently; the sets agree all but at the edges.
-    assert same / (10 * len(queries)) >= 0.99
+        np.testing.assert_allclose([s for _, s in c], [s for _, s in g], atol=atol)
+        cpu_ids = {i for i, _ in c}
+        same += len(cpu_ids & {i for i, _ in g})
+        # The GPU sums in another order, so scores equal to 1e-4 may swap places; a passage only the GPU
+        # returned must score as well as the CPU's tenth (a tie at the edge), never worse.
+        assert all(s >= c[-1][1] - atol for i, s in g if i not in cpu_ids)
+    # On an H100 (faiss-gpu 1.15.1): 500/500 flat, 482/500 IVF (near-ties at the edge), all ties.
+    assert same / (10 * len(queries)) >= 0.95
     assert gpu._gpu_index is not None and on_gpu(gpu._gpu_index)
     assert cpu._gpu_index is None
 

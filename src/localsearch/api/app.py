@@ -217,7 +217,7 @@ def create_app(host: Host, cors_origins: Sequence[str] = ()) -> FastAPI:
                 name=c["name"], folders=c["roots"], files=c["files"], passages=c["chunks"], failed=c["failed"],
                 model=c["model"], needs_reindex=c["needs_reindex"], vector_index_bytes=c["vector_index_bytes"],
                 switching=models.Switching(**c["switching"]) if c["switching"] else None,
-                last_indexed=c["last_indexed"], failures=[models.Failure(**f) for f in c["failures"]],
+                unembedded=c["unembedded"], last_indexed=c["last_indexed"], failures=[models.Failure(**f) for f in c["failures"]],
                 state=states.get(c["name"], (None, 0))[0], pending=states.get(c["name"], (None, 0))[1])
             for c in st["collections"]])
 

@@ -86,6 +86,8 @@ class CollectionStatus(CollectionInfo):
     vector_index_bytes: int
     last_indexed: float | None
     pending: int = 0
+    unembedded: int = 0
+    """Passages found by their words but not yet by meaning (a big run embeds after it has read every file)."""
     failures: list[Failure]
 
 

@@ -21,10 +21,13 @@ from typing import Any
 import numpy as np
 from pebble import ProcessExpired, ProcessPool
 
-from localsearch.core import check, chunking, extract, extract_worker, log, ocr, passages, priority, repair, scanner
+from localsearch.core import (backfill, check, chunking, extract, extract_worker, log, ocr, passages, priority, repair,
+                              scanner)
+from localsearch.core.backfill import Backfill
 from localsearch.core.embed import variants
 from localsearch.core.embed.base import Embedder
-from localsearch.core.embed.image import ImageEmbedder, label_text
+from localsearch.core.embed.image import ImageEmbedder
+from localsearch.core.embed_stage import EmbedStage
 from localsearch.core.errors import ExtractionError
 from localsearch.core.extract.limits import Limits
 from localsearch.core.paths import Paths
@@ -35,10 +38,21 @@ from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.types import Chunk, Extracted
 
 
+TEXT_FIRST_FILES = 20
+"""A run reading at least this many files commits their text first (found by words and name as soon as
+read) and embeds afterwards (see backfill); a smaller one, a watcher's edit, embeds before committing,
+so an edited file is found by meaning as soon as by words."""
+WORDS_EVERY_S = 2.0
+"""A run brings the fast keyword index up to the catalog at most this often, and when it ends: each
+update is a tantivy commit (40 ms), which at a GPU's pace (a batch every 0.2 s) would be a fifth of the
+writer's time. Searches use FTS5, which every commit keeps current, while that index is behind."""
+
+
 @dataclass
 class Progress:
     collection: str
-    phase: str  # scanning | upgrading keywords | indexing | reading text | done | cancelled
+    phase: str  # scanning | upgrading keywords | indexing | embedding | reading text | done | cancelled
+    # indexing counts files; embedding (a big run's second phase, see backfill) counts passages
     done: int = 0
     total: int = 0
     chunks: int = 0
@@ -371,8 +385,11 @@ class Indexer:
         self._sweep(col, vindex, ivindex, known, todo, missing, report)
         run = _Run(self, col, vindex, ivindex, report, total=len(todo) + len(scan.problems))
         run.record_problems(scan.problems)
-        run.process(todo)
-        run.finish()
+        try:
+            run.process(todo)
+            run.finish()
+        finally:
+            run.stage.close()
         if full and not report.cancelled:
             self.catalog.touch_indexed(col.id)
         report.seconds = time.monotonic() - started
@@ -523,6 +540,12 @@ class _Run:
         self.pending_chunks = 0
         self.last_flush = time.monotonic()
         self.last_save = time.monotonic()
+        self.last_words = 0.0
+        s = owner.settings
+        # A model switch keeps its old index serving meanwhile: there, words first would gain nothing.
+        self.text_first = total >= TEXT_FIRST_FILES and not report.switching_to
+        self.stage = EmbedStage(owner.embedder, owner.image_embedder, s.commit_every_chunks, s.embed_budget_s,
+                                max(64, 4 * s.embed_batch), text=not self.text_first)
 
     def record_problems(self, problems: list[tuple[bytes, str]]) -> None:
         for raw, reason in problems:
@@ -536,6 +559,7 @@ class _Run:
             log.extract.info("%s: %s", display_path(result.raw_path), result.error)
         if self.pending and self.pending_chunks + len(result.chunks) > self.o.settings.commit_every_chunks:
             self.flush()  # a big file commits on its own: the files before it do not wait for its embedding
+        self._commit(self.stage.ready())  # a batch the model has finished is not kept waiting
         self.pending.append(result)
         self.pending_chunks += len(result.chunks)
         self.progress.done += 1
@@ -598,42 +622,24 @@ class _Run:
                           image=extracted.image, needs_ocr=kind == "photo" or bool(extracted.unread_pages), note=note,
                           title=title)
 
-    def embed_photos(self) -> None:
-        """Photo -> image vector, and its labels into its passage so words find it too."""
-        photos = [r for r in self.pending if r.image is not None and not r.error]
-        if not photos or self.o.image_embedder is None:
-            return
-        vectors, labels = self.o.image_embedder.embed_images([r.image for r in photos if r.image is not None])
-        for r, vec, words in zip(photos, vectors, labels):
-            r.image_vector, r.image = vec, None
-            name = display_path(os.path.basename(r.raw_path))
-            text = f"{name} — {label_text(words)}" if words else name
-            r.chunks = [Chunk(0, len(text), text, None)]
-
     def flush(self) -> None:
+        """Hand the pending files to the embedding stage and commit the batch it finished before them."""
         if not self.pending:
             return
+        batch, self.pending, self.pending_chunks = self.pending, [], 0
+        self.last_flush = time.monotonic()
         image_model = self.o.image_embedder.model_id if self.o.image_embedder is not None else None
-        reused, reused_chunks = passages.reuse_stored(self.o.catalog, self.pending, self.o.embedder.model_id,
-                                                      image_model)
-        self.embed_photos()
-        large = self.o.settings.commit_every_chunks
-        together = [r for r in self.pending if r.chunks and len(r.chunks) <= large and r.vectors is None]
-        texts = [passages.embedding_text(r.title, c.text) for r in together for c in r.chunks]
-        vectors = self.o.embedder.embed_texts(texts) if texts else None
-        at = 0
-        for r in together:
-            if vectors is not None:
-                r.vectors = vectors[at : at + len(r.chunks)]
-                at += len(r.chunks)
-        for r in self.pending:
-            if len(r.chunks) > large and r.vectors is None:
-                passages.embed_within_budget(self.o.embedder, r, self.o.settings.embed_budget_s,
-                                             max(64, 4 * self.o.settings.embed_batch))
-            self._refuse_invalid(r)
+        reused, reused_chunks = passages.reuse_stored(self.o.catalog, batch, self.o.embedder.model_id, image_model)
         self.report.reused += reused
         self.report.reused_chunks += reused_chunks
-        result = self.o.catalog.commit_files(self.col.id, self.pending)
+        self._commit(self.stage.push(batch))
+
+    def _commit(self, batch: list[FileResult] | None) -> None:
+        if not batch:
+            return
+        for r in batch:
+            self._refuse_invalid(r)
+        result = self.o.catalog.commit_files(self.col.id, batch)
         self.vindex.remove(result.removed_ids)
         self.vindex.add(result.added_ids, result.added_vectors)
         if self.ivindex is not None:
@@ -641,11 +647,32 @@ class _Run:
             self.ivindex.add(result.added_image_ids, result.added_image_vectors)
         self.report.chunks += len(result.added_ids)
         self.progress.chunks += len(result.added_ids)
-        self.o.sync_words()
-        self.pending, self.pending_chunks = [], 0
-        self.last_flush = time.monotonic()
+        if time.monotonic() - self.last_words > WORDS_EVERY_S:
+            self.o.sync_words()
+            self.last_words = time.monotonic()
         if time.monotonic() - self.last_save > self.o.save_every_s:
             self.save()
+
+    def _backfill(self) -> None:
+        """Embed what was committed without vectors: this run's text-first files, or a stopped run's."""
+        def progress(done: int, total: int) -> None:
+            self.progress.phase, self.progress.done, self.progress.total = "embedding", done, total
+            self.progress.current = None
+            self.o.on_progress(self.progress)
+            if time.monotonic() - self.last_save > self.o.save_every_s:
+                self.save()
+
+        fill = Backfill(self.o.catalog, self.col.id, self.o.embedder, self.vindex,
+                        self.o.settings.commit_every_chunks, self.o.cancel, progress)
+        embedded = fill.run()
+        self.report.chunks += embedded
+        self.progress.chunks += embedded
+        for path in self.o.catalog.paths_of(fill.failed):
+            self.report.failed += 1
+            self.progress.failures += 1
+            self.report.errors.append((path, backfill.INVALID))
+        if self.o.cancel.is_set():
+            self.report.cancelled = True
 
     def _refuse_invalid(self, r: FileResult) -> None:
         """A model that returns NaN or inf (a broken custom model, an fp16 overflow) must not put them in
@@ -670,6 +697,11 @@ class _Run:
 
     def finish(self) -> None:
         self.flush()
+        self._commit(self.stage.drain())
+        self.stage.close()
+        self.o.sync_words()
+        if not self.o.cancel.is_set():
+            self._backfill()
         self.vindex.finish_rebuild()
         if not self.report.cancelled and not self.vindex.rebuilding and self.vindex.needs_reshape():
             # Searches keep using the old index (their copy, and the saved file) until the new one is saved.

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from localsearch.core import folders, words
 from localsearch.core.embed import variants
 from localsearch.core.embed.sentence import DEFAULT_MODEL_ID
-from localsearch.core.store import successor
+from localsearch.core.store import pending, successor
 from localsearch.core.store.catalog import Catalog, Collection
 from localsearch.core.store.vectors import VectorIndex
 
@@ -39,6 +39,8 @@ class CollectionOverview:
     """Folders that are missing now (unplugged, moved): their files are kept but not served."""
     switching: Switching | None = None
     """The next index being built with another model (store.successor) while this one serves."""
+    unembedded: int = 0
+    """Passages found by their words but not yet by meaning (a big run's second phase, store.pending)."""
 
 
 SCRIPT_NAMES = {"cjk": "Chinese, Japanese or Korean", "cyrillic": "Cyrillic script (Russian, Ukrainian, ...)",
@@ -82,7 +84,8 @@ def overview(service: "Service") -> list[CollectionOverview]:
             needs_reindex=bool(col.model_id and variants.base(col.model_id) != service.model_id),  # another model's
             vector_index_bytes=vfile.stat().st_size if vfile.exists() else 0,
             last_indexed=col.last_indexed, last_commit=reader.last_commit(col.id),
-            offline=[r.path for r in roots if not r.online], switching=switching))
+            offline=[r.path for r in roots if not r.online], switching=switching,
+            unembedded=pending.left(reader.conn, col.id)))
     return out
 
 
@@ -104,6 +107,7 @@ def report(service: "Service") -> dict[str, Any]:
             "model": c.model,
             "needs_reindex": c.needs_reindex,
             "hint": language_hint(reader, reader.collection_by_id(c.id), service.model_id),  # not per scrape
+            "unembedded": c.unembedded,
             "switching": None if c.switching is None else
             {"model": c.switching.model, "files": c.switching.files, "of": c.switching.of},
             "vector_index_bytes": c.vector_index_bytes,

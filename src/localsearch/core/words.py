@@ -21,8 +21,9 @@ import Stemmer
 
 _STEMMER = Stemmer.Stemmer("english")
 _WORD = re.compile(r"\w+", re.UNICODE)
-COMPOUND = re.compile(r"\w+(?:[-/]\w+){1,3}", re.UNICODE)
-"""Hyphen and slash compounds ("birth-weight", "TCR/CD3"): indexed split, as FTS5 does, and joined."""
+COMPOUND = re.compile(r"\b\w+(?:[-/]\w+){1,3}", re.UNICODE)
+"""Hyphen and slash compounds ("birth-weight", "TCR/CD3"): indexed split, as FTS5 does, and joined. The
+leading \\b: without it a word followed by neither is tried again from each of its letters (3x slower)."""
 
 
 CJK = ("\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
@@ -95,6 +96,8 @@ def joined(compound: str) -> str | None:
 def joined_compounds(text: str) -> list[str]:
     """Each compound of the text written as one word ("birth-weight" -> "birthweight"), once."""
     out: dict[str, None] = {}
+    if "-" not in text and "/" not in text:
+        return []
     for m in COMPOUND.finditer(text):
         one = joined(m.group())
         if one is not None:

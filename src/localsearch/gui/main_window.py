@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         self._changing = False  # a change runs with the watcher stopped: nothing may start it meanwhile
         self._closed = False
         self.progress: dict[str, Progress] = {}
-        self.progress_started: dict[str, float] = {}
+        self.progress_started: dict[str, tuple[str, float, int]] = {}  # collection -> (phase, seen at, done)
         self.open_url = QDesktopServices.openUrl  # replaced by tests
         self.qsettings = QSettings(str(service.paths.config / "window.ini"), QSettings.Format.IniFormat)
         self.api = ApiHost(service, lambda: self.watcher, self)
@@ -512,16 +512,25 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, p: Progress) -> None:
         self.progress[p.collection] = p
-        active = p.phase == "indexing" and p.done < p.total
+        active = p.phase in ("indexing", "embedding") and p.done < p.total
         if active:
-            started = self.progress_started.setdefault(p.collection, time.monotonic())
-            rate = p.done / max(time.monotonic() - started, 1e-3)
-            eta = (p.total - p.done) / rate if rate > 0 else 0
+            # a phase's own rate: reading files, then (a big run) embedding their passages
+            # a phase's own rate, from where the window first saw it: reading files, then embedding passages
+            phase, started, first_done = self.progress_started.get(p.collection, (p.phase, time.monotonic(), p.done))
+            if phase != p.phase:
+                started, first_done = time.monotonic(), p.done
+            self.progress_started[p.collection] = (p.phase, started, first_done)
+            elapsed = time.monotonic() - started
+            rate = (p.done - first_done) / elapsed if elapsed > 1.0 else 0.0
+            left = f"about {(p.total - p.done) / rate:.0f} s left" if rate > 0 else "working out the time left"
             self.progress_bar.setRange(0, p.total)
             self.progress_bar.setValue(p.done)
             doing = f"switching to {factory.describe(p.switching)}, " if p.switching else ""
-            self.progress_bar.setFormat(f"{p.done}/{p.total} · ETA {eta:.0f} s")  # fits; the rest in the tooltip
-            self.progress_bar.setToolTip(f"{p.collection}: {doing}{p.done} of {p.total} files · about {eta:.0f} s left")
+            eta = f" · ETA {(p.total - p.done) / rate:.0f} s" if rate > 0 else ""
+            self.progress_bar.setFormat(f"{p.done}/{p.total}{eta}")  # fits; the rest in the tooltip
+            what = ("passages embedded (all files are searchable by their words already)" if p.phase == "embedding"
+                    else "files")
+            self.progress_bar.setToolTip(f"{p.collection}: {doing}{p.done} of {p.total} {what} · {left}")
         else:
             self.progress_started.pop(p.collection, None)
         self.progress_bar.setVisible(active)

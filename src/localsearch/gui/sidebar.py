@@ -29,6 +29,8 @@ def state_text(state: WatchState | None, progress: Progress | None, failed: int)
         text = f"switching ({progress.done} of {progress.total}) to {factory.describe(progress.switching)}"
     elif progress is not None and progress.phase == "indexing" and progress.done < progress.total:
         text = f"catching up ({progress.total - progress.done} left)"
+    elif progress is not None and progress.phase == "embedding" and progress.done < progress.total:
+        text = f"{progress.done} of {progress.total} passages searchable by meaning (all by words)"
     elif progress is not None and progress.phase == "upgrading keywords" and progress.done < progress.total:
         text = f"upgrading the keyword index ({progress.done} of {progress.total} passages)"
     elif progress is not None and progress.phase == "reading text" and state is None:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 import numpy as np
 
 from localsearch.core import log
-from localsearch.core.embed import query_encoder, variants
+from localsearch.core.embed import direct, query_encoder, variants
 from localsearch.core.embed.base import Embedder, LazyModel, gpu_likely, normalise, resolve_device
 from localsearch.core.embed.tokens import TokenCounter
 from localsearch.core.errors import ModelUnavailable
@@ -93,6 +93,7 @@ class SentenceEmbedder(LazyModel):
         self.build_dir = build_dir  # where models built from this one are kept (the 8-bit encoder)
         self._int8: variants.Encoder | Literal[False] | None = None
         self._int8_lock = threading.Lock()
+        self._direct_encoder: direct.DirectEncoder | Literal[False] | None = None
 
     @property
     def model_id(self) -> str:
@@ -139,10 +140,20 @@ class SentenceEmbedder(LazyModel):
 
         on_cuda = self.device == "cuda"
         dtype = torch.float16 if on_cuda else torch.bfloat16
+        fast = self._direct(model) if on_cuda else None
+        if fast is not None:
+            return fast.encode(texts, self.batch_size, dtype if half else None)
         with torch.inference_mode(), torch.autocast("cuda" if on_cuda else "cpu", dtype=dtype, enabled=half):
             out = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(out, dtype=np.float32)
+
+    def _direct(self, model: Any) -> "direct.DirectEncoder | None":
+        """On CUDA, the encoder that keeps transformers' Python-side batching (and the GIL) out of the way."""
+        if self._direct_encoder is None:
+            self._direct_encoder = direct.DirectEncoder(model, self.device) \
+                if direct.DirectEncoder.supported(model) else False
+        return self._direct_encoder or None
 
     def _half_holds(self, model: Any) -> bool:
         """Use reduced precision only where it reproduces fp32 vectors (cosine >= 0.9999) on a probe set,

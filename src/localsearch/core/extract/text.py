@@ -10,6 +10,7 @@ from localsearch.core.types import Extracted
 
 _COMMON = ("cp1252", "latin_1", "iso8859_15", "cp1251", "shift_jis", "gb18030", "big5", "euc_kr")
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_CONTROLS = bytes(b for b in range(32) if b < 9 or 13 < b)
 
 
 def looks_binary(head: bytes) -> bool:
@@ -18,7 +19,7 @@ def looks_binary(head: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROLS))  # bytes below 32 but tab, newline, CR, FF
     return controls / len(head) > 0.10
 
 

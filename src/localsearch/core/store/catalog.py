@@ -319,6 +319,9 @@ class Catalog:
                 out[bytes(r[1])] = FileRow(r[0], bytes(r[1]), r[2], r[3], r[4], r[5])
         return out
 
+    def paths_of(self, file_ids: Iterable[int]) -> list[str]:
+        return [str(r[0]) for fid in file_ids for r in self.conn.execute("SELECT path FROM files WHERE id = ?", (fid,))]
+
     def chunk_ids_of(self, file_ids: Iterable[int]) -> list[int]:
         ids: list[int] = []
         for fid in file_ids:

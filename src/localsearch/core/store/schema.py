@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 
 from localsearch.core import log
 from localsearch.core.errors import CatalogUnusable
-from localsearch.core.store import changelog, keywords
+from localsearch.core.store import changelog, keywords, pending
 
 FTS_TABLE = "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, name, tokenize = 'unicode61 remove_diacritics 2')"
 """The keyword index of schemas 1-4 (exact word forms); schema 5 replaces it (see keywords)."""
@@ -110,6 +110,9 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 9: a collection's next index, built beside it while the text or photo model changes (see successor);
     # removing the collection removes it too.
     "ALTER TABLE collections ADD COLUMN successor_of INTEGER REFERENCES collections(id) ON DELETE CASCADE",
+    # 10: a big run commits files' text before their vectors, so they are found by their words at once
+    # (see pending); what is left to embed is found through this index.
+    pending.CREATE,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
