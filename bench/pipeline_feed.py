@@ -8,8 +8,8 @@ Each round, on a fresh home over the same synthetic corpus (bench/corpus.py: rea
 paragraphs):
 - pipeline: `Service.index` (scan, extraction workers, chunking, embedding, commits, FAISS, keywords);
 - in_line: the same with the embedding stage run in line (embed_stage.OVERLAP off), as before it had a thread
-  (since the words-first change a run of indexer.TEXT_FIRST_FILES files or more embeds its text in its
-  second phase, core.backfill, which overlaps embedding and storing on its own: there the two agree);
+  (on a CPU a run of indexer.TEXT_FIRST_FILES files or more embeds its text in a second phase,
+  core.backfill, which overlaps embedding and storing on its own: there the two agree; on CUDA they differ);
 - encoder: the same embedder's `embed_texts` over exactly the passages that index stored, all at once;
 - rest: the pipeline with a model that costs nothing (random unit vectors): the ceiling everything but the
   model allows.

@@ -143,3 +143,17 @@ def test_a_small_run_embeds_before_it_commits(tmp_path: Path) -> None:
         assert pending.left(s.catalog.conn, s.catalog.collection("notes").id) == 0
     finally:
         s.close()
+
+
+def test_with_a_gpu_model_each_batch_commits_with_its_vectors(tmp_path: Path) -> None:
+    """A GPU keeps up with reading: there the run embeds each batch before committing it (overlapped)."""
+    root = folder(tmp_path, indexer.TEXT_FIRST_FILES + 5)
+    settings = Settings(text_model="hashing", ocr=False, device="cuda")  # the hashing model ignores it
+    s = Service(paths.resolve(tmp_path / "home").ensure(), settings, HashingEmbedder())
+    try:
+        seen: list[indexer.Progress] = []
+        report = s.index("notes", [str(root)], on_progress=lambda p: seen.append(dataclasses.replace(p)))
+        assert report.chunks == indexer.TEXT_FIRST_FILES + 5
+        assert not [p for p in seen if p.phase == "embedding"]
+    finally:
+        s.close()

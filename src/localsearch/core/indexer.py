@@ -25,7 +25,7 @@ from localsearch.core import (backfill, check, chunking, extract, extract_worker
                               scanner)
 from localsearch.core.backfill import Backfill
 from localsearch.core.embed import variants
-from localsearch.core.embed.base import Embedder
+from localsearch.core.embed.base import Embedder, gpu_likely
 from localsearch.core.embed.image import ImageEmbedder
 from localsearch.core.embed_stage import EmbedStage
 from localsearch.core.errors import ExtractionError
@@ -39,9 +39,9 @@ from localsearch.core.types import Chunk, Extracted
 
 
 TEXT_FIRST_FILES = 20
-"""A run reading at least this many files commits their text first (found by words and name as soon as
-read) and embeds afterwards (see backfill); a smaller one, a watcher's edit, embeds before committing,
-so an edited file is found by meaning as soon as by words."""
+"""A run reading at least this many files with a CPU model commits their text first (found by words and
+name as soon as read) and embeds afterwards (see backfill); a smaller one, a watcher's edit, embeds
+before committing, so an edited file is found by meaning as soon as by words; so does a run on a GPU."""
 WORDS_EVERY_S = 2.0
 """A run brings the fast keyword index up to the catalog at most this often, and when it ends: each
 update is a tantivy commit (40 ms), which at a GPU's pace (a batch every 0.2 s) would be a fifth of the
@@ -542,8 +542,9 @@ class _Run:
         self.last_save = time.monotonic()
         self.last_words = 0.0
         s = owner.settings
-        # A model switch keeps its old index serving meanwhile: there, words first would gain nothing.
-        self.text_first = total >= TEXT_FIRST_FILES and not report.switching_to
+        # A model switch keeps its old index serving meanwhile: there, words first would gain nothing. A GPU
+        # keeps up with reading (its batches commit every second or so) and gains more from the overlap.
+        self.text_first = total >= TEXT_FIRST_FILES and not report.switching_to and not gpu_likely(s.device)
         self.stage = EmbedStage(owner.embedder, owner.image_embedder, s.commit_every_chunks, s.embed_budget_s,
                                 max(64, 4 * s.embed_batch), text=not self.text_first)
 
