@@ -400,8 +400,8 @@ def cmd_status(args: argparse.Namespace) -> int:
               + ("  — NEEDS REINDEX (model changed): run localsearch index -c " + c["name"]
                  if c["needs_reindex"] and not switching else ""))
         if c["unembedded"]:
-            print(f"  {c['unembedded']} passages are found by their words but not yet by meaning (embedding goes on "
-                  f"with the next run or the watcher: localsearch index -c {c['name']})")
+            print(f"  {c['unembedded']} passages are found by their words, not yet by meaning: they are embedded once "
+                  f"every file is read (a stopped run's by the next 'localsearch index -c {c['name']}' or the window)")
         if c["hint"]:
             print(f"  hint: {c['hint']} (\"text_model\": \"multilingual\")")
         if not c["roots"]:
