@@ -4,6 +4,7 @@ backfill, store.pending): "you can search meanwhile" is true from the first file
 import dataclasses
 import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -156,4 +157,36 @@ def test_with_a_gpu_model_each_batch_commits_with_its_vectors(tmp_path: Path) ->
         assert report.chunks == indexer.TEXT_FIRST_FILES + 5
         assert not [p for p in seen if p.phase == "embedding"]
     finally:
+        s.close()
+
+
+def test_the_first_vectors_are_saved_at_once_for_searches_from_other_processes(tmp_path: Path) -> None:
+    """Another process (the CLI) reads the vector index file: it must exist from the first embedded batch,
+    not only after a minute or at the end, or each search there rebuilds it from the catalog."""
+
+    class SecondWaits(Gated):
+        def embed_texts(self, texts: list[str]) -> np.ndarray:
+            if self.texts:  # the first batch passes; the second waits for the gate
+                return super().embed_texts(texts)
+            self.texts += len(texts)
+            return HashingEmbedder.embed_texts(self, texts)
+
+    root = folder(tmp_path, indexer.TEXT_FIRST_FILES + 5)
+    model = SecondWaits()
+    s = service(tmp_path, model, batch=5)
+    try:
+        run = threading.Thread(target=lambda: s.index("notes", [str(root)]))
+        run.start()
+        assert model.asked.wait(TIMEOUT), "the second batch never reached the model"
+        col = s.catalog.collection("notes")
+        vectors = s.paths.vectors / f"collection-{col.id}.faiss"
+        deadline = time.monotonic() + TIMEOUT
+        while not vectors.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert vectors.exists(), "the first batch's vectors are on disk while the run goes on"
+        model.gate.set()
+        run.join(TIMEOUT)
+        assert not run.is_alive()
+    finally:
+        model.gate.set()
         s.close()

@@ -651,8 +651,14 @@ class _Run:
         if time.monotonic() - self.last_words > WORDS_EVERY_S:
             self.o.sync_words()
             self.last_words = time.monotonic()
-        if time.monotonic() - self.last_save > self.o.save_every_s:
+        if self._save_due():
             self.save()
+
+    def _save_due(self) -> bool:
+        """Every save_every_s, and at once when the collection's first vectors have no file yet: a search
+        from another process would otherwise rebuild the index from the catalog (and warn) until then."""
+        return time.monotonic() - self.last_save > self.o.save_every_s or \
+            (self.vindex.count > 0 and not self.vindex.file.exists())
 
     def _backfill(self) -> None:
         """Embed what was committed without vectors: this run's text-first files, or a stopped run's."""
@@ -660,7 +666,7 @@ class _Run:
             self.progress.phase, self.progress.done, self.progress.total = "embedding", done, total
             self.progress.current = None
             self.o.on_progress(self.progress)
-            if time.monotonic() - self.last_save > self.o.save_every_s:
+            if self._save_due():
                 self.save()
 
         fill = Backfill(self.o.catalog, self.col.id, self.o.embedder, self.vindex,
