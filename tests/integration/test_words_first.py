@@ -5,7 +5,10 @@ import dataclasses
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,25 +51,34 @@ def service(tmp_path: Path, embedder: HashingEmbedder, batch: int = 512) -> Serv
     return Service(paths.resolve(tmp_path / "home").ensure(), settings, embedder)
 
 
+@contextmanager
+def held_run(s: Service, model: Gated, root: Path, **kwargs: Any) -> Iterator[None]:
+    """Index `root` on a thread until the model is asked for vectors; on leaving, let it through and wait
+    for the run to end."""
+    run = threading.Thread(target=lambda: s.index("notes", [str(root)], **kwargs))
+    run.start()
+    try:
+        assert model.asked.wait(TIMEOUT), "the run never reached the model"
+        yield
+    finally:
+        model.gate.set()
+        run.join(TIMEOUT)
+    assert not run.is_alive()
+
+
 def test_every_file_is_found_by_its_words_before_any_is_embedded(tmp_path: Path) -> None:
     root = folder(tmp_path, indexer.TEXT_FIRST_FILES + 5)
     model = Gated()
     s = service(tmp_path, model)
     seen: list[indexer.Progress] = []
     try:
-        run = threading.Thread(target=lambda: s.index("notes", [str(root)], on_progress=lambda p: seen.append(dataclasses.replace(p))))
-        run.start()
-        assert model.asked.wait(TIMEOUT), "the run never reached the model"
-        # The model is held: nothing has a vector, yet every file is found by a word only it holds.
-        for i in (0, 7, indexer.TEXT_FIRST_FILES + 4):
-            hits = s.search(Query(f"zeta{i:03}", mode="keywords")).hits
-            assert [Path(h.path).name for h in hits] == [f"note{i:03}.txt"]
-        assert pending.left(s.catalog.conn, s.catalog.collection("notes").id) == indexer.TEXT_FIRST_FILES + 5
-        model.gate.set()
-        run.join(TIMEOUT)
-        assert not run.is_alive()
+        with held_run(s, model, root, on_progress=lambda p: seen.append(dataclasses.replace(p))):
+            # The model is held: nothing has a vector, yet every file is found by a word only it holds.
+            for i in (0, 7, indexer.TEXT_FIRST_FILES + 4):
+                hits = s.search(Query(f"zeta{i:03}", mode="keywords")).hits
+                assert [Path(h.path).name for h in hits] == [f"note{i:03}.txt"]
+            assert pending.left(s.catalog.conn, s.catalog.collection("notes").id) == indexer.TEXT_FIRST_FILES + 5
     finally:
-        model.gate.set()
         s.close()
     s = service(tmp_path, HashingEmbedder())
     try:
@@ -87,18 +99,12 @@ def test_a_stopped_embedding_phase_is_finished_by_the_next_run(tmp_path: Path) -
     stop = threading.Event()
     s = service(tmp_path, model, batch=5)
     try:
-        run = threading.Thread(target=lambda: s.index("notes", [str(root)], cancel=stop))
-        run.start()
-        assert model.asked.wait(TIMEOUT)
-        stop.set()  # while the first batch is being embedded: it is stored, the rest is left
-        model.gate.set()
-        run.join(TIMEOUT)
-        assert not run.is_alive()
+        with held_run(s, model, root, cancel=stop):
+            stop.set()  # while the first batch is being embedded: it is stored, the rest is left
         left = pending.left(s.catalog.conn, s.catalog.collection("notes").id)
         assert left == indexer.TEXT_FIRST_FILES + 5 - 5, "the batch in hand is stored, the rest left"
         assert [c["unembedded"] for c in s.status()["collections"]] == [left]  # CLI, API and window say so
     finally:
-        model.gate.set()
         s.close()
     s = service(tmp_path, HashingEmbedder())
     try:
@@ -175,18 +181,12 @@ def test_the_first_vectors_are_saved_at_once_for_searches_from_other_processes(t
     model = SecondWaits()
     s = service(tmp_path, model, batch=5)
     try:
-        run = threading.Thread(target=lambda: s.index("notes", [str(root)]))
-        run.start()
-        assert model.asked.wait(TIMEOUT), "the second batch never reached the model"
-        col = s.catalog.collection("notes")
-        vectors = s.paths.vectors / f"collection-{col.id}.faiss"
-        deadline = time.monotonic() + TIMEOUT
-        while not vectors.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert vectors.exists(), "the first batch's vectors are on disk while the run goes on"
-        model.gate.set()
-        run.join(TIMEOUT)
-        assert not run.is_alive()
+        with held_run(s, model, root):  # held at the second batch
+            col = s.catalog.collection("notes")
+            vectors = s.paths.vectors / f"collection-{col.id}.faiss"
+            deadline = time.monotonic() + TIMEOUT
+            while not vectors.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert vectors.exists(), "the first batch's vectors are on disk while the run goes on"
     finally:
-        model.gate.set()
         s.close()
