@@ -15,7 +15,14 @@ from localsearch.core.store.catalog import Catalog
 from localsearch.core.store.vectors import VectorIndex
 
 Rows = list[tuple[int, int, str, str | None]]
-INVALID = "the text model returned invalid numbers (NaN or infinity) for this file"
+
+
+def invalid_numbers(model: str) -> str:
+    """Why a file failed when the text or photo model returned NaN or infinity for it."""
+    return f"the {model} model returned invalid numbers (NaN or infinity) for this file"
+
+
+INVALID = invalid_numbers("text")
 
 
 class Backfill:

@@ -554,9 +554,7 @@ class _Run:
 
     def _add(self, result: FileResult) -> None:
         if result.error:
-            self.report.failed += 1
-            self.progress.failures += 1
-            self.report.errors.append((display_path(result.raw_path), result.error))
+            self._failed(display_path(result.raw_path), result.error)
             log.extract.info("%s: %s", display_path(result.raw_path), result.error)
         if self.pending and self.pending_chunks + len(result.chunks) > self.o.settings.commit_every_chunks:
             self.flush()  # a big file commits on its own: the files before it do not wait for its embedding
@@ -675,9 +673,7 @@ class _Run:
         self.report.chunks += embedded
         self.progress.chunks += embedded
         for path in self.o.catalog.paths_of(fill.failed):
-            self.report.failed += 1
-            self.progress.failures += 1
-            self.report.errors.append((path, backfill.INVALID))
+            self._failed(path, backfill.invalid_numbers("text"))
         if self.o.cancel.is_set():
             self.report.cancelled = True
 
@@ -688,12 +684,16 @@ class _Run:
                  "photo" if r.image_vector is not None and not np.isfinite(r.image_vector).all() else None)
         if which is None or r.error:
             return
-        r.error = f"the {which} model returned invalid numbers (NaN or infinity) for this file"
+        r.error = backfill.invalid_numbers(which)
         r.chunks, r.vectors, r.image_vector = [], None, None
+        self._failed(display_path(r.raw_path), r.error)
+        log.index.warning("%s: %s", display_path(r.raw_path), r.error)
+
+    def _failed(self, path: str, reason: str) -> None:
+        """A file that could not be indexed, counted and listed in the report and the progress."""
         self.report.failed += 1
         self.progress.failures += 1
-        self.report.errors.append((display_path(r.raw_path), r.error))
-        log.index.warning("%s: %s", display_path(r.raw_path), r.error)
+        self.report.errors.append((path, reason))
 
     def save(self) -> None:
         col = self.o.catalog.collection_by_id(self.col.id)
@@ -705,7 +705,6 @@ class _Run:
     def finish(self) -> None:
         self.flush()
         self._commit(self.stage.drain())
-        self.stage.close()
         self.o.sync_words()
         if not self.o.cancel.is_set():
             self._backfill()
