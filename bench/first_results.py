@@ -11,8 +11,11 @@ other file holds. Each round, on a fresh home, with the app's default text model
 - meaning_all_s: when the run returns (every passage has its vector);
 - read_only_s: the same run with a model that costs nothing (reading, chunking by the model's tokenizer,
   committing alone);
-- model_only_s: the model alone over the same passages (embed_texts in the app's batches).
-Medians; ratios words_all/read_only (target ≤ 1.2) and meaning_all/model_only (target ≤ 1.1).
+- model_only_s: the model alone over the same passages (embed_texts in the app's batches);
+- eta_<phase>_<N>pct_error: the time left that the window says (core.eta) once N % of a phase (reading
+  files, then embedding) is done, against the time the phase then took: (said - true) / true.
+Medians; ratios words_all/read_only (target ≤ 1.2) and meaning_all/model_only (target ≤ 1.1); ETA
+errors within ±0.3 once 20 % is done.
 """
 
 import argparse
@@ -27,9 +30,13 @@ from typing import Any
 
 # Only the standard library at the top: the extraction workers import this script as their __main__.
 
+ETA_CHECKS = (0.2, 0.5)
+"""Shares of a phase done at which the estimate of the time left is checked against the time it took."""
+
 
 def one_run(root: Path, first_word: str, embedder: Any, settings: Any) -> dict[str, float]:
     from localsearch.core import paths
+    from localsearch.core.eta import Rates
     from localsearch.core.search import Query
     from localsearch.core.service import Service
 
@@ -48,9 +55,21 @@ def one_run(root: Path, first_word: str, embedder: Any, settings: Any) -> dict[s
                     pass
                 time.sleep(0.05)
 
+        rates = Rates(time.perf_counter)
+        guesses: list[tuple[str, float, float, float]] = []  # (phase, share done, said at, seconds left said)
+        ends: dict[str, float] = {}
+
         def progress(p: Any) -> None:
+            now = time.perf_counter()
             if p.phase == "embedding" and "words_all_s" not in marks:
-                marks["words_all_s"] = time.perf_counter() - started
+                marks["words_all_s"] = now - started
+                ends["indexing"] = now
+            left = rates.see(p)  # what the window would say
+            if left is not None and p.total:
+                share = p.done / p.total
+                for at in ETA_CHECKS:  # the first estimate said once this share is done
+                    if share >= at and not any(g[0] == p.phase and g[1] == at for g in guesses):
+                        guesses.append((p.phase, at, now, left))
 
         try:
             started = time.perf_counter()
@@ -58,6 +77,12 @@ def one_run(root: Path, first_word: str, embedder: Any, settings: Any) -> dict[s
             watcher.start()
             report = service.index("bench", [str(root)], on_progress=progress)
             marks["meaning_all_s"] = time.perf_counter() - started
+            ends.setdefault("indexing", started + marks["meaning_all_s"])
+            ends["embedding"] = started + marks["meaning_all_s"]
+            for phase, at, said, left in guesses:  # signed error of the time left, relative to the truth
+                truth = ends[phase] - said
+                if truth > 0:
+                    marks[f"eta_{phase}_{round(at * 100)}pct_error"] = (left - truth) / truth
             done.set()
             watcher.join()
             marks.setdefault("words_all_s", marks["meaning_all_s"])
@@ -116,6 +141,9 @@ def main() -> None:
             marks = one_run(root, first_word, model, settings)
             for k in ("first_hit_s", "words_all_s", "meaning_all_s"):
                 figures[k].append(marks.get(k, float("nan")))
+            for k, v in marks.items():
+                if k.startswith("eta_"):
+                    figures.setdefault(k, []).append(v)
             free = one_run(root, first_word, Free(model.dim), settings)
             figures["read_only_s"].append(free["meaning_all_s"])
             if not texts:
@@ -130,7 +158,7 @@ def main() -> None:
             for at in range(0, len(texts), settings.commit_every_chunks):
                 indexing_model.embed_texts(texts[at : at + settings.commit_every_chunks])
             figures["model_only_s"].append(time.perf_counter() - started)
-            print({k: round(v[-1], 2) for k, v in figures.items()}, file=sys.stderr, flush=True)
+            print({k: round(v[-1], 2) for k, v in figures.items() if v}, file=sys.stderr, flush=True)
     median = {k: round(statistics.median(v), 2) for k, v in figures.items()}
     print(json.dumps({
         "bench": "first_results", "docs": args.docs, "passages": len(texts), "model": model.model_id,

@@ -135,6 +135,18 @@ def main(out: Path) -> None:
     window._on_progress(Progress("Documents", "done"))
     window._on_progress(Progress("Documents", "embedding", done=1800, total=5200))
     results("Documents and photos", "rent", "26-words-first.png")  # a big first run: words work, meaning follows
+    clock = [time.monotonic()]
+    window.index_progress.rates.clock = lambda: clock[0]
+    window._on_progress(Progress("Pictures", "reading text", done=40, total=400))
+    window._on_progress(Progress("Documents", "embedding", done=1800, total=5200))
+    clock[0] += 30
+    window._on_progress(Progress("Pictures", "reading text", done=100, total=400))
+    window._on_progress(Progress("Documents", "embedding", done=2900, total=5200))
+    window.index_progress.open_details()
+    shot_screen("27-progress-details.png")  # every collection's phase, rate and time left, with Pause
+    window.index_progress.details.hide()
+    window.index_progress.rates.clock = time.monotonic
+    window._on_progress(Progress("Pictures", "done"))
     window._on_progress(Progress("Documents", "done"))
     from localsearch.gui.dialogs import SettingsDialog
 
@@ -184,8 +196,8 @@ def main(out: Path) -> None:
 
     row = next(i for i in range(window.sidebar.count()) if window.sidebar.item(i).text().startswith("Documents"))
     QTimer.singleShot(600, lambda: shot_screen("10-offline-folder-menu.png"))
-    window._collection_menu(window.sidebar.visualItemRect(window.sidebar.item(row)).center())
-    window.locate_folder("Documents", str(demo), str(moved))
+    window.collections.menu(window.sidebar.visualItemRect(window.sidebar.item(row)).center())
+    window.collections.locate_folder("Documents", str(demo), str(moved))
     pump(lambda: window.states.get("Documents") is not None and window.states["Documents"].mode == "watching", 60)
     shot("11-folder-located.png")
     from localsearch.gui.app import repair_box
@@ -215,6 +227,13 @@ def main(out: Path) -> None:
     app.setPalette(QPalette())
     window.close()
     service.close()
+    for shot_name, listed in METAINFO.items():  # the AppStream metainfo's <screenshots> point at these
+        QImage(str(out / shot_name)).save(str(ROOT / "packaging" / "linux" / "screenshots" / listed))
+
+
+METAINFO = {"23-mixed-strip.png": "search.png", "21-preview-pdf.png": "preview.png",
+            "4-dark-palette.png": "dark.png", "27-progress-details.png": "progress.png"}
+"""The shots the metainfo lists (packaging/linux/screenshots, refreshed by every run)."""
 
 
 if __name__ == "__main__":

@@ -361,7 +361,7 @@ def cmd_install_desktop(args: argparse.Namespace) -> int:
 
     try:
         out = desktop.install()
-    except (FileNotFoundError, OSError) as e:
+    except (OSError, ValueError, RuntimeError) as e:  # a missing file, an unwritable folder, an unreadable icon
         raise KnownError(f"cannot add LocalSearch to the desktop menu: {e}") from e
     print(f"LocalSearch is in the desktop menu: {out.desktop} (icon {out.icon}); "
           "'localsearch uninstall-desktop' takes it out")

@@ -34,18 +34,48 @@ def _shipped() -> dict[str, Path]:
     return found
 
 
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
+"""The fixed sizes of the hicolor theme that menus, docks and task switchers look up first; each is
+rendered from the one shipped SVG (never drawn by hand, never scaled from another bitmap)."""
+
+
 @dataclass(frozen=True)
 class Installed:
     desktop: Path
     icon: Path
     metainfo: Path
+    bitmaps: tuple[Path, ...]
+
+    def files(self) -> tuple[Path, ...]:
+        return (self.desktop, self.icon, self.metainfo, *self.bitmaps)
 
 
 def targets(home: Path | None = None) -> Installed:
     base = home or data_home()
+    hicolor = base / "icons" / "hicolor"
     return Installed(base / "applications" / f"{APP_ID}.desktop",
-                     base / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg",
-                     base / "metainfo" / f"{APP_ID}.metainfo.xml")
+                     hicolor / "scalable" / "apps" / f"{APP_ID}.svg",
+                     base / "metainfo" / f"{APP_ID}.metainfo.xml",
+                     tuple(hicolor / f"{n}x{n}" / "apps" / f"{APP_ID}.png" for n in ICON_SIZES))
+
+
+def render_icon(svg: Path, size: int, out: Path) -> None:
+    """The SVG drawn at size × size onto a transparent canvas (QtSvg, antialiased) and saved as PNG."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(str(svg))
+    if not renderer.isValid():
+        raise OSError(f"cannot read the icon {svg}")
+    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter)
+    painter.end()
+    if not image.save(str(out)):  # PNG, from the name
+        raise OSError(f"cannot write {out}")
 
 
 def launcher() -> str:
@@ -77,11 +107,13 @@ def install(home: Path | None = None) -> Installed:
         elif line.startswith("Icon="):
             line = f"Icon={APP_ID}"
         lines.append(line)
-    for path in (out.desktop, out.icon, out.metainfo):
+    for path in out.files():
         path.parent.mkdir(parents=True, exist_ok=True)
     out.desktop.write_text("\n".join(lines) + "\n")
     shutil.copyfile(shipped["icon"], out.icon)
     shutil.copyfile(shipped["metainfo"], out.metainfo)
+    for size, bitmap in zip(ICON_SIZES, out.bitmaps, strict=True):
+        render_icon(shipped["icon"], size, bitmap)
     return out
 
 
@@ -89,7 +121,7 @@ def uninstall(home: Path | None = None) -> list[Path]:
     """Remove what install() wrote; returns the files that were there."""
     removed = []
     out = targets(home)
-    for path in (out.desktop, out.icon, out.metainfo):
+    for path in out.files():
         if path.is_file():
             path.unlink()
             removed.append(path)

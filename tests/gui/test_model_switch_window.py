@@ -25,7 +25,7 @@ def test_changing_the_text_model_switches_in_the_background(qtbot, tmp_path: Pat
     qtbot.addWidget(window)
     window.show()
     try:
-        assert window.add_folder(str(docs))
+        window.add_folder(str(docs))
         qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=60000)
         assert search(qtbot, window, "entry7")[0] == "note07.txt"
         before = [Path(h.path).name for h in service.search(Query("entry7", k=5)).hits]
@@ -39,9 +39,9 @@ def test_changing_the_text_model_switches_in_the_background(qtbot, tmp_path: Pat
                 if len(found_meanwhile) < 1 and p.done >= 10:
                     found_meanwhile.append([Path(h.path).name for h in service.search(Query("entry7", k=5)).hits])
 
-        window.bridge.progress.connect(watch)
+        window.watch.bridge.progress.connect(watch)
         new = dataclasses.replace(service.settings, text_model="hashing")
-        window._with_watcher_stopped(lambda: service.apply_settings(new))  # what Settings → OK does
+        window.watch.with_stopped(lambda: service.apply_settings(new))  # what Settings → OK does
         qtbot.waitUntil(lambda: service.catalog.collection("docs").model_id == "localsearch/hashing-v1-384",
                         timeout=60000)
         qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=60000)

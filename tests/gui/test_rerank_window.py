@@ -59,7 +59,7 @@ def test_reranks_behind_newer_keystrokes_are_skipped(qtbot, tmp_path, monkeypatc
         real = window.service.rerank
         monkeypatch.setattr(window.service, "rerank", lambda q, r: (ran.append(q.text), real(q, r))[1])
         gate = threading.Event()
-        window.reranks.run(lambda: gate.wait(60), lambda _: None)  # the rerank worker is busy meanwhile
+        window.searching.reranks.run(lambda: gate.wait(60), lambda _: None)  # the rerank worker is busy meanwhile
         for text in ("monthly", "monthly rent"):
             with qtbot.waitSignal(window.search_done, timeout=60000):
                 window.search.setText(text)

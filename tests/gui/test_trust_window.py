@@ -62,6 +62,6 @@ def test_only_related_results_with_their_reasons_and_back_from_look_alikes(qtbot
     tip = w.model.data(w.model.index(0), Qt.ItemDataRole.ToolTipRole)  # a tile shows why in its tooltip
     assert "the photo itself" in tip and "score 1.0" in tip
     with qtbot.waitSignal(w.search_done, timeout=30000):
-        w.go_back()
+        w.searching.go_back()
     assert w.search.text() == "cat" and [Path(h.path).name for h in w.model.hits] == ["IMG_1000.png"]
     assert w.view.verticalScrollBar().value() == scroll

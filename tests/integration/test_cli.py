@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import faiss
@@ -239,7 +240,7 @@ def test_folders_move_add_and_remove_from_the_command_line(tmp_path):
     assert wrong.returncode == 1 and "is not a folder of collection 'docs'" in wrong.stderr
 
 
-def test_install_desktop_puts_the_entry_icon_and_metadata_in_the_users_data_folder(tmp_path):
+def _desktop_cli(tmp_path: Path) -> tuple[Path, Callable[..., subprocess.CompletedProcess[str]]]:
     data = tmp_path / "xdg-data"
     env = {**os.environ, "XDG_DATA_HOME": str(data), "LOCALSEARCH_HOME": str(tmp_path / "home")}
 
@@ -247,6 +248,13 @@ def test_install_desktop_puts_the_entry_icon_and_metadata_in_the_users_data_fold
         return subprocess.run([sys.executable, "-m", "localsearch", *args], env=env, capture_output=True, text=True,
                               timeout=120)
 
+    return data, cli
+
+
+def test_install_desktop_puts_the_entry_icon_and_metadata_in_the_users_data_folder(tmp_path):
+    from PIL import Image
+
+    data, cli = _desktop_cli(tmp_path)
     out = cli("install-desktop")
     assert out.returncode == 0 and "desktop menu" in out.stdout, out.stderr
     entry = data / "applications" / "io.github.localsearch.LocalSearch.desktop"
@@ -257,16 +265,48 @@ def test_install_desktop_puts_the_entry_icon_and_metadata_in_the_users_data_fold
     icon = data / "icons" / "hicolor" / "scalable" / "apps" / "io.github.localsearch.LocalSearch.svg"
     assert icon.read_text().lstrip().startswith("<")
     assert (data / "metainfo" / "io.github.localsearch.LocalSearch.metainfo.xml").is_file()
-    validate = shutil.which("desktop-file-validate")
-    if validate:  # Debian's desktop-file-utils, where installed
-        assert subprocess.run([validate, str(entry)], capture_output=True, text=True).stdout == ""
-    appstream = shutil.which("appstreamcli")
-    if appstream:  # Debian's appstream, where installed
-        checked = subprocess.run([appstream, "validate", "--no-net",
-                                  str(data / "metainfo" / "io.github.localsearch.LocalSearch.metainfo.xml")],
-                                 capture_output=True, text=True)
-        assert checked.returncode == 0 and "W:" not in checked.stdout and "E:" not in checked.stdout, checked.stdout
+    for size in (16, 24, 32, 48, 64, 128, 256):  # rendered from the SVG, not drawn by hand
+        image = Image.open(data / "icons" / "hicolor" / f"{size}x{size}" / "apps" /
+                           "io.github.localsearch.LocalSearch.png").convert("RGBA")
+        assert image.size == (size, size)
+        assert image.getpixel((0, 0))[3] == 0 and image.getpixel((size - 1, size - 1))[3] == 0, \
+            "transparent corners: no black outline"
+        if size == 256:  # the blue background: every row of a band the same colour (no stripes)
+            rows = {image.getpixel((40, y))[:3] for y in range(200, 206)}
+            assert len({tuple(round(c / 8) for c in row) for row in rows}) == 1, rows
+            assert image.getpixel((40, 200))[2] > 150 and image.getpixel((40, 200))[3] == 255
     again = cli("uninstall-desktop")
-    assert again.returncode == 0 and "removed 3 file(s)" in again.stdout
+    assert again.returncode == 0 and "removed 10 file(s)" in again.stdout
     assert not entry.exists() and not icon.exists()
     assert cli("uninstall-desktop").stdout.strip() == "nothing to remove"
+
+
+def test_the_installed_entry_passes_desktop_file_validate(tmp_path):
+    validate = shutil.which("desktop-file-validate")
+    if validate is None:
+        pytest.skip("desktop-file-validate is not installed (Debian: apt install desktop-file-utils)")
+    data, cli = _desktop_cli(tmp_path)
+    assert cli("install-desktop").returncode == 0
+    checked = subprocess.run([validate, str(data / "applications" / "io.github.localsearch.LocalSearch.desktop")],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0 and checked.stdout == "", checked.stdout
+
+
+def test_the_metainfo_passes_appstream_validation_with_its_screenshots(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    root = Path(__file__).resolve().parents[2]
+    metainfo = root / "packaging" / "linux" / "io.github.localsearch.LocalSearch.metainfo.xml"
+    shots = ET.parse(metainfo).getroot().findall("./screenshots/screenshot/image")
+    assert len(shots) >= 3 and all(s.text and s.text.startswith("https://") for s in shots)
+    for shot in shots:  # each URL is a file of this repository (the screenshots script refreshes them)
+        assert (root / shot.text.split("/main/", 1)[1]).is_file(), shot.text
+    appstream = shutil.which("appstreamcli")
+    if appstream is None:
+        pytest.skip("appstreamcli is not installed (Debian: apt install appstream)")
+    data, cli = _desktop_cli(tmp_path)
+    assert cli("install-desktop").returncode == 0
+    checked = subprocess.run([appstream, "validate", "--no-net", "--explain",
+                              str(data / "metainfo" / "io.github.localsearch.LocalSearch.metainfo.xml")],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0 and "W:" not in checked.stdout and "E:" not in checked.stdout, checked.stdout

@@ -5,6 +5,15 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMenu, QToolButton, QWidget
 
+KINDS = {"Documents and photos": None, "Documents": "document", "Photos": "photo"}
+TYPES = {"Any type": None, "PDF": "pdf", "Word and RTF": "word", "Slides": "slides", "Spreadsheets": "spreadsheet",
+         "Ebooks": "ebook", "Web pages": "web", "Text and notes": "text", "Source code": "code", "Images": "image"}
+DAY = 86400.0
+SORTS = {"Best match": "relevance", "Newest first": "modified", "By name": "name"}
+MODIFIED = {"Any time": (None, None), "Past day": (DAY, None), "Past week": (7 * DAY, None),
+            "Past month": (31 * DAY, None), "Past year": (365 * DAY, None), "Older than a year": (None, 365 * DAY)}
+"""The drop-downs' choices, in words, and what each asks of a search (see search_control)."""
+
 NARROW = 900
 """Below this width of the pane that holds the search field, the drop-downs fold into the button
 (four of them need ~600 px; the search field keeps at least ~350)."""

@@ -73,15 +73,15 @@ def install(window: "MainWindow") -> dict[str, QAction]:
     bar = window.menuBar()
     actions: dict[str, QAction] = {}
     actions |= {
-        "add_folder": _action(window, "&Add Folder…", window.choose_folder, "Ctrl+O"),
+        "add_folder": _action(window, "&Add Folder…", window.collections.choose_folder, "Ctrl+O"),
         "quit": _action(window, "&Quit", window.close, "Ctrl+Q"),
-        "copy_path": _action(window, "&Copy Path", window.copy_current),
+        "copy_path": _action(window, "&Copy Path", window.results.copy_current),
         "find": _action(window, "&Find", window.focus_search, "Ctrl+F"),
         "settings": _action(window, "&Settings…", window.open_settings, "Ctrl+,"),
         "sidebar": _action(window, "Show &Collections", lambda: window.sidebar.setVisible(
             actions["sidebar"].isChecked())),
         "operators": _action(window, "Search &Operators", lambda: window.show_operators()),
-        "back": _action(window, "&Back", window.go_back, "Alt+Left"),
+        "back": _action(window, "&Back", window.searching.go_back, "Alt+Left"),
         "preview": _action(window, "&Preview\tSpace", window.toggle_preview),  # Space: in the results only
         "shortcuts": _action(window, "&Keyboard Shortcuts", lambda: QMessageBox.information(
             window, "Keyboard shortcuts", shortcuts_text())),

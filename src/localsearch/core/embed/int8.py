@@ -100,29 +100,41 @@ def _smooth(model: Any, sequences: list[np.ndarray]) -> np.ndarray:
 
 def build(model_dir: Path, out: Path) -> float:
     """Write the 8-bit model to `out` (atomically); returns its lowest cosine with fp32 on the calibration
-    text. Nothing is written when that is below MIN_COSINE."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
+    text. Nothing is written when that is below MIN_COSINE. Weights of 8 bits are tried first, then of 7
+    (what a CPU without VNNI needs, ~0.9912 against 0.9745 on a 2-core AVX2 EPYC)."""
     model = _graph(model_dir)
     sequences = query_encoder.Tokens(model_dir).ids(list(TEXTS))
     reference = _smooth(model, sequences)
     attention = [n.name for n in model.graph.node if n.op_type == "MatMul" and not n.name.endswith("_mm")]
-    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+    lowest = -1.0
+    for reduce_range in (False, True):
+        data = _quantized(model, out.parent, attention, reduce_range)
+        session = built.session(data)
+        got = np.stack([query_encoder.pooled(query_encoder.run(session, ids)[0]) for ids in sequences])
+        lowest = float(np.min(np.sum(got * reference, axis=1)))
+        if lowest >= MIN_COSINE:
+            built.keep(out, data, min_cosine=lowest, recipe=RECIPE + ("-r7" if reduce_range else ""))
+            break
+        log.embed.info("8-bit text model with %s-bit weights: lowest cosine %.4f with fp32 (< %.2f)",
+                       7 if reduce_range else 8, lowest, MIN_COSINE)
+    return lowest
+
+
+def _quantized(model: Any, folder: Path, attention: list[str], reduce_range: bool) -> bytes:
+    """The smoothed graph with 8-bit weights (7-bit with reduce_range: a CPU without VNNI multiplies
+    unsigned by signed 8-bit numbers in pairs whose sums can saturate; 7-bit weights cannot)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
         quantized = Path(tmp) / "int8.onnx"
         quiet = logging.NullHandler()  # its advice goes to the root logger, which would set up stderr output
         logging.getLogger().addHandler(quiet)
         try:
             quantize_dynamic(model, quantized, weight_type=QuantType.QInt8, per_channel=True,
-                             nodes_to_exclude=attention + list(KEEP_FLOAT))
+                             reduce_range=reduce_range, nodes_to_exclude=attention + list(KEEP_FLOAT))
         finally:
             logging.getLogger().removeHandler(quiet)
-        data = quantized.read_bytes()
-    session = built.session(data)
-    got = np.stack([query_encoder.pooled(query_encoder.run(session, ids)[0]) for ids in sequences])
-    lowest = float(np.min(np.sum(got * reference, axis=1)))
-    if lowest >= MIN_COSINE:
-        built.keep(out, data, min_cosine=lowest, recipe=RECIPE)
-    return lowest
+        return quantized.read_bytes()
 
 
 def cache_key(model_dir: Path) -> str:
