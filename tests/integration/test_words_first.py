@@ -116,6 +116,37 @@ def test_a_stopped_embedding_phase_is_finished_by_the_next_run(tmp_path: Path) -
         s.close()
 
 
+def test_a_stop_waits_for_one_step_of_a_big_batch_not_the_whole_batch(tmp_path: Path) -> None:
+    """Closing the window mid-embedding: the batch in hand (512 passages, ~8 s of the 8-bit model on 2
+    cores) stops after the step being embedded; the steps done are stored, the rest left for later."""
+    from localsearch.core import backfill
+
+    files = indexer.TEXT_FIRST_FILES + 3 * backfill.STEP
+    root = folder(tmp_path, files)
+    model = Gated()
+    stop = threading.Event()
+    steps: list[int] = []
+    real = model.embed_texts
+
+    def counted(texts: list[str]) -> np.ndarray:
+        steps.append(len(texts))
+        if len(steps) == 2:
+            stop.set()  # the window closes while the second step is embedded
+        return real(texts)
+
+    model.embed_texts = counted  # type: ignore[method-assign]
+    s = service(tmp_path, model, batch=512)
+    try:
+        with held_run(s, model, root, cancel=stop):
+            pass
+        left = pending.left(s.catalog.conn, s.catalog.collection("notes").id)
+        assert steps == [backfill.STEP, backfill.STEP], "two steps embedded, the third never started"
+        assert left == files - 2 * backfill.STEP, "the steps embedded are stored, the rest left for the next run"
+        assert s.search(Query("quarterly budget review", mode="meaning")).hits
+    finally:
+        s.close()
+
+
 def test_invalid_numbers_fail_the_file_instead_of_entering_the_index(tmp_path: Path) -> None:
     class Broken(HashingEmbedder):
         def embed_texts(self, texts: list[str]) -> np.ndarray:

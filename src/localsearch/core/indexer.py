@@ -12,7 +12,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, Future
+from concurrent.futures import wait as wait_for
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -575,7 +576,7 @@ class _Run:
         timeout = self.o.settings.parse_timeout_s
         ahead = 2 * self.o.workers + 2
         pool = self.o.pool()
-        inflight: deque[tuple[scanner.Entry, object]] = deque()
+        inflight: deque[tuple[scanner.Entry, Future[Any]]] = deque()
         entries = iter(todo)
         try:
             while True:
@@ -591,11 +592,16 @@ class _Run:
                                                           timeout=timeout)))
                 if not inflight or self.o.cancel.is_set():
                     break
-                entry, future = inflight.popleft()
+                entry, future = inflight[0]
+                while not future.done() and not self.o.cancel.is_set():  # a stop need not wait for a parse
+                    wait_for([future], timeout=0.1)
+                if self.o.cancel.is_set():
+                    break
+                inflight.popleft()
                 self._add(self._collect(entry, future, timeout))
         finally:
             for _, future in inflight:
-                future.cancel()  # type: ignore[attr-defined]
+                future.cancel()
         if self.o.cancel.is_set():
             self.report.cancelled = True
 
