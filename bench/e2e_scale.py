@@ -50,6 +50,9 @@ def populate(home: Path, n: int, dim: int = 384) -> float:
     cat = Catalog(paths.resolve(home).ensure().catalog)
     col = cat.ensure_collection("big")
     cat.set_model(col.id, DEFAULT_MODEL_ID, dim)
+    # a folder that is not there: a watcher (the window, gui_stall.py) sees it offline and keeps the index;
+    # with no folder at all, its first pass would remove every file as outside the collection's folders
+    cat.add_root(col.id, "/corpus")
     t0 = time.perf_counter()
     per_file, files_per_commit = 100, 100
     for start in range(0, n, per_file * files_per_commit):
