@@ -5,10 +5,11 @@ app takes to exit once its window is closed mid-indexing (with the index saved a
 
 HOME: a big home (e.g. the 1M-passage one of e2e_scale.py, with its word and vector indexes built).
 Each round, on that home:
-- stall: the window opens (watcher on), a new folder of FILES text documents is added, and while it is
+- stall: the window opens (watcher on) and loads its models, a new folder of FILES text documents is
+  added, and while it is
   indexed (the app's default model) queries are typed a key every 80 ms for TYPE_SECONDS. A 5 ms timer on
   the GUI thread measures how late it fires: the worst lateness is the longest frame stall (target
-  <= 50 ms), with its p99 and the GUI thread's busy share.
+  <= 50 ms), with its p99.
 - close: `localsearch gui`'s own main() in a child process on a home whose models are built (a warm-up
   run first), a new folder of FILES documents being indexed; the window is closed 3 s into the indexing
   and the time until the process has exited is measured (target <= 2 s); then `localsearch check` must
@@ -17,12 +18,14 @@ Prints JSON. Runs offscreen unless a display is set.
 """
 
 import argparse
+import gc
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -67,6 +70,8 @@ def stall_round(home: Path, folder: Path, type_seconds: float) -> dict[str, floa
     window = MainWindow(service)
     window.show()
     wait_until(lambda: window.sidebar.ready, 120)
+    # the models load at start-up (the watcher's warm-up thread): a person adds a folder after that
+    wait_until(lambda: not any(t.name == "localsearch-warm-up" for t in threading.enumerate()), 300)
     window.add_folder(str(folder))
     assert wait_until(window.index_progress.isVisible, 300), "indexing never started"
     late: list[float] = []
@@ -79,6 +84,16 @@ def stall_round(home: Path, folder: Path, type_seconds: float) -> dict[str, floa
         late.append(max(0.0, (now - last[0]) / 1e6 - 5.0))
         last[0] = now
 
+    pauses: list[float] = []  # the cyclic garbage collector stops every thread while it runs
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        elif info.get("generation") == 2:
+            pauses.append((time.perf_counter() - gc_started[0]) * 1000)
+
+    gc.callbacks.append(on_gc)
     heartbeat = QTimer()
     heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
     heartbeat.setInterval(5)
@@ -100,9 +115,11 @@ def stall_round(home: Path, folder: Path, type_seconds: float) -> dict[str, floa
             time.sleep(0.002)
         indexing_all_along = indexing_all_along and window.index_progress.isVisible()
     heartbeat.stop()
+    gc.callbacks.remove(on_gc)
     late.sort()
     out = {"worst_stall_ms": round(late[-1], 1), "p99_stall_ms": round(late[int(0.99 * (len(late) - 1))], 1),
-           "ticks": len(late), "keys": typed, "indexing_all_along": float(indexing_all_along),
+           "ticks": len(late), "keys": typed,
+           "full_gc_runs": len(pauses), "worst_full_gc_ms": round(max(pauses, default=0.0), 1), "indexing_all_along": float(indexing_all_along),
            "passages": float(sum(c.chunks for c in window.sidebar.holdings.collections))}
     window.collections.remove_collection(folder.name, confirm=False)  # the next round adds it again
     wait_until(lambda: folder.name not in window.collection_names(), 300)

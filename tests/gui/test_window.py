@@ -722,9 +722,11 @@ def test_progress_says_each_phase_with_its_own_rate_elided_in_the_status_bar(qtb
     assert progress.text() == "Photos: looking for new and changed files (+1 more)"
     assert "Documents: 650 of 1,000" in progress.label.toolTip() and "Photos: looking" in progress.label.toolTip()
     window.resize(700, 500)
-    qtbot.waitUntil(lambda: progress.label.fontMetrics().horizontalAdvance(progress.label.text())
+    qtbot.waitUntil(lambda: progress.label.fontMetrics().horizontalAdvance(progress.label.shown())
                     <= progress.label.width(), timeout=10000)
-    assert progress.label.text().endswith("…"), "cut to fit, never wrapped or clipped"
+    assert progress.label.shown().endswith("…"), "cut to fit, never wrapped or clipped"
+    assert progress.label.text() == progress.text() and progress.label.x() + progress.label.width() <= \
+        progress.bar.x(), "the line and the bar side by side"
     window._on_progress(Progress("Photos", "done"))
     window._on_progress(Progress("Documents", "done", done=1000, total=1000))
     assert not progress.isVisibleTo(window)

@@ -214,7 +214,7 @@ def test_a_grown_index_is_retrained_in_the_background_while_changes_keep_landing
 
     def watched_build(*args, **kwargs):
         trained.append(threading.current_thread().name)
-        time.sleep(1.0)  # long enough for the watcher to take changes meanwhile
+        time.sleep(3.0)  # a long training: the watcher takes changes and tells the window meanwhile, even under load
         return real_build(*args, **kwargs)
 
     monkeypatch.setattr(vec_mod, "build", watched_build)

@@ -4,6 +4,7 @@ the core parts (searching is core.searcher's, indexing core.indexer's and core.w
 Collaborators are passed in (paths, settings, embedder) so tests hand in fakes.
 """
 
+import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -169,10 +170,21 @@ class Service:
                                on_error=on_error)
 
     def _warm_up(self) -> None:
-        """Load the encoder a new collection would be indexed with (the 8-bit one, on a CPU, needs no torch)."""
+        """Load the query encoder, the tokenizer that sizes passages and the encoder a new collection would be
+        indexed with (the 8-bit one, on a CPU, needs no torch): making each holds the GIL for ~0.1-0.5 s,
+        which here, at start-up, costs nothing, but at the first search or the first file read stalls
+        the window as the user types."""
         from localsearch.core.embed import variants
 
+        self.embedder.embed_query("warm up")
+        counter = getattr(self.embedder, "token_counter", None)
+        if callable(counter):
+            counter()
         variants.choose(self.embedder, None, self.settings.text_precision).embed_texts(["warm up"])
+        # What is loaded by now (modules, models) lives as long as the process: the cyclic garbage collector,
+        # which stops every thread while it runs, no longer walks it (a full collection took 60 ms at 1M
+        # passages, bench/gui_stall.py).
+        gc.freeze()
 
     def rename_collection(self, old: str, new: str) -> None:
         self.catalog.rename_collection(old, new)

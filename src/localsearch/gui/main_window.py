@@ -7,6 +7,7 @@ engine work runs off the GUI thread, reporting back through signals.
 """
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from localsearch.gui import menus
 from localsearch.gui.api_host import ApiHost
 from localsearch.gui.collection_actions import CollectionActions
 from localsearch.gui.dialogs import SettingsDialog
+from localsearch.gui.elided import ElidedLine
 from localsearch.gui.photostrip import TILE_SIZES
 from localsearch.gui.progress import IndexProgress
 from localsearch.gui.result_actions import ResultActions
@@ -33,6 +35,12 @@ from localsearch.gui.tasks import TaskRunner
 from localsearch.gui.watch_control import WatchControl, plain_message
 
 __all__ = ["FIRST_PAGE", "LIST_LENGTH", "MainWindow", "plain_message", "result_count"]
+
+GIL_SWITCH_S = 0.001
+"""How long a Python thread keeps the GIL while another waits for it (Python's default: 5 ms). The window
+paints through Python (delegates, handlers) and each call waits for the GIL while searches and the
+indexer run Python code: with 5 ms slices a frame waited 70-80 ms at 1M passages (bench/gui_stall.py)."""
+
 
 def _shortcut(keys: str | QKeySequence.StandardKey, parent: QWidget, slot: Callable[[], object],
               widget: bool = False) -> QShortcut:
@@ -56,6 +64,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, service: Service, watch: bool = True) -> None:
         super().__init__()
+        sys.setswitchinterval(GIL_SWITCH_S)
         self.service = service
         self.files = TaskRunner(1, self)  # opening results, reading failures: file and catalog reads off the GUI thread
         self.progress: dict[str, Progress] = {}
@@ -116,7 +125,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.status_label = QLabel()
-        self.count_label = QLabel()  # "12 results", or "200 of ≥412 results" when the list is cut
+        self.count_label = ElidedLine(170, Qt.AlignmentFlag.AlignRight)  # "12 results", "200 of ≥412 results"
         self.index_progress = IndexProgress(self.watch.is_paused)  # bar, elided line, details with Pause
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.count_label)

@@ -4,13 +4,13 @@ every collection's phase, counts, rate and time left (core.eta), and Pause / Res
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QToolButton,
                                QVBoxLayout, QWidget)
 
 from localsearch.core.embed import factory
 from localsearch.core.eta import COUNTED, Rates, active, duration
 from localsearch.core.indexer import Progress
+from localsearch.gui.elided import ElidedLine
 
 def describe(p: Progress, left: float | None, speed: float) -> str:
     """One collection's progress in words: "Notes: 1,200 of 4,000 passages embedded · 35/s · about 1 min left"."""
@@ -76,16 +76,16 @@ class IndexProgress(QWidget):
         self.bar = QProgressBar()
         self.bar.setFixedWidth(140)
         self.bar.setTextVisible(False)
-        self.label = QLabel()
-        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # elided, never wraps
-        self.label.setMinimumWidth(120)
+        self.label = ElidedLine(120)  # elided, never wraps; a new text moves no layout
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # the status bar gives room
+        self.setMinimumWidth(260)
         self.more = QToolButton()
         self.more.setText("Details")
         self.more.setToolTip("Progress of every collection, with Pause and Resume")
         self.more.clicked.connect(self.open_details)
         self.details = Details(self)
         self.details.toggled.connect(self._toggle)
-        layout = QHBoxLayout(self)
+        layout = self.row = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.bar)
@@ -131,17 +131,14 @@ class IndexProgress(QWidget):
         self._full = line + (f" (+{others} more)" if others else "")
         self.label.setToolTip("\n".join(self.lines.values()))
         self.bar.setToolTip(self.label.toolTip())
-        self._elide()
+        self.label.setText(self._full)
         if self.details.isVisible():
             self.details.fill(self.lines, self.paused)
 
-    def _elide(self) -> None:
-        self.label.setText(QFontMetrics(self.label.font()).elidedText(self._full, Qt.TextElideMode.ElideRight,
-                                                                      max(60, self.label.width())))
-
     def resizeEvent(self, event: object) -> None:  # noqa: N802
         super().resizeEvent(event)  # type: ignore[arg-type]
-        self._elide()
+        spacing = 2 * max(0, self.row.spacing())
+        self.label.set_width(self.width() - self.bar.width() - self.more.sizeHint().width() - spacing)
 
     def open_details(self) -> None:
         self.details.fill(self.lines, self.paused)

@@ -71,14 +71,22 @@ class Holdings:
     index_bytes: int = 0
 
 
-def read_holdings(service: Service) -> Holdings:
-    """On a worker thread (its own read connection): every collection's counts and folders."""
+def read_holdings(service: Service, hints: dict[tuple[int, str | None], tuple[int, str | None]] | None = None
+                  ) -> Holdings:
+    """On a worker thread (its own read connection): every collection's counts and folders. `hints` keeps
+    each collection's language hint (a scan of 300 passages in Python, which competes with the window
+    for the GIL) with its file count then: it is read again only when the count has moved by a tenth."""
     reader = service.searcher.reader()
+    hints = {} if hints is None else hints
     cols = []
     for col in reader.collections():
         stats = reader.stats(col.id)
+        key = (col.id, col.model_id)
+        known = hints.get(key)
+        if known is None or abs(stats["files"] - known[0]) > max(10, known[0] // 10):
+            known = hints[key] = (stats["files"], status.language_hint(reader, col, service.model_id))
         cols.append(CollectionInfo(col.name, stats["files"], stats["failed"], stats["chunks"], reader.roots(col.id),
-                                   status.language_hint(reader, col, service.model_id)))
+                                   known[1]))
     size = sum(p.stat().st_size for p in service.paths.vectors.glob("*.faiss"))
     return Holdings(cols, size)
 
@@ -96,6 +104,7 @@ class CollectionSidebar(QListWidget):
         self.holdings = Holdings()
         self.ready = False  # the first read has come back
         self._reader = TaskRunner(1, self)
+        self._hints: dict[tuple[int, str | None], tuple[int, str | None]] = {}  # see read_holdings
         self._reading = self._again = False
         self._closed = False  # a read that comes back after shutdown() is dropped (the widget may be gone)
         # A long state ("reading text in photos and scans (12 left)") is cut with "…", never scrolled
@@ -123,7 +132,7 @@ class CollectionSidebar(QListWidget):
             self._again = True
             return
         self._reading = True
-        self._reader.run(lambda: read_holdings(self.service), self._read, self._failed)
+        self._reader.run(lambda: read_holdings(self.service, self._hints), self._read, self._failed)
 
     def _read(self, holdings: Holdings) -> None:
         if self._closed:
