@@ -12,8 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QLabel, QMainWindow, QSplitter, QToolBar, QWidget)
+from PySide6.QtGui import (QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent,
+                           QShortcut)
+from PySide6.QtWidgets import (QMainWindow, QSplitter, QToolBar, QWidget)
 
 from localsearch.core import extract
 from localsearch.core.indexer import Progress, Report
@@ -124,7 +125,7 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([230, 770])
         self.setCentralWidget(self.splitter)
 
-        self.status_label = QLabel()
+        self.status_label = ElidedLine(300)  # what the collections hold: new counts repaint it, no relayout
         self.count_label = ElidedLine(170, Qt.AlignmentFlag.AlignRight)  # "12 results", "200 of ≥412 results"
         self.index_progress = IndexProgress(self.watch.is_paused)  # bar, elided line, details with Pause
         self.statusBar().addWidget(self.status_label, 1)
@@ -219,6 +220,7 @@ class MainWindow(QMainWindow):
             return
         self.filters.setEnabled(any(c.files for c in self.sidebar.holdings.collections))  # nothing to filter yet
         self.status_label.setText(self.sidebar.summary())
+        self.status_label.setToolTip(self.sidebar.summary())
         self.searching.update_empty()
         self.collections_changed.emit()
         self.watch.start()
@@ -331,6 +333,10 @@ class MainWindow(QMainWindow):
             else:
                 self.show_message("Drop a folder to add it to LocalSearch.", error=False)
         event.acceptProposedAction()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.status_label.set_width(max(120, self.width() // 3))  # the status bar's line: a third of the width
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
         self.qsettings.setValue("geometry", self.saveGeometry())

@@ -148,23 +148,37 @@ class CollectionSidebar(QListWidget):
         self._reading = False  # the window shows the catalog's own errors; keep what was shown
 
     def redraw(self) -> None:
-        """The list from the last holdings read and the watcher's latest word (no catalog access)."""
+        """The list from the last holdings read and the watcher's latest word (no catalog access). Called
+        at every progress report: the items are rebuilt only when the collections changed, else only the
+        texts that changed are set (a rebuild resets the list and its selection each time)."""
         states, progress = self.standing()
+        rows = []
+        for col in self.holdings.collections:
+            state = states.get(col.name)
+            line = f"{col.files} files · {state_text(state, progress.get(col.name), col.failed)}"
+            seen = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(state.last_change))
+                    if state and state.last_change else "none yet")
+            rows.append((col.name, f"{col.name}\n{line}", f"{line}\n" + "\n".join(col.roots)
+                         + f"\nlast change seen: {seen}" + (f"\n\nHint: {col.hint}" if col.hint else "")))
+        if [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(1, self.count())] == [r[0] for r in rows] \
+                and self.count() == len(rows) + 1:
+            for i, (_, text, tip) in enumerate(rows, start=1):
+                item = self.item(i)
+                if item.text() != text:
+                    item.setText(text)
+                if item.toolTip() != tip:
+                    item.setToolTip(tip)
+            return
         current = self.selected()
         self.blockSignals(True)
         self.clear()
         self.addItem(QListWidgetItem(ALL))
-        for col in self.holdings.collections:
-            state = states.get(col.name)
-            line = f"{col.files} files · {state_text(state, progress.get(col.name), col.failed)}"
-            item = QListWidgetItem(f"{col.name}\n{line}")
-            item.setData(Qt.ItemDataRole.UserRole, col.name)
-            seen = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(state.last_change))
-                    if state and state.last_change else "none yet")
-            item.setToolTip(f"{line}\n" + "\n".join(col.roots) + f"\nlast change seen: {seen}"
-                            + (f"\n\nHint: {col.hint}" if col.hint else ""))
+        for name, text, tip in rows:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setToolTip(tip)
             self.addItem(item)
-            if col.name == current:
+            if name == current:
                 self.setCurrentItem(item)
         if self.currentItem() is None:
             self.setCurrentRow(0)
