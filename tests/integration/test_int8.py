@@ -53,6 +53,15 @@ def test_a_model_that_does_not_hold_its_check_is_not_used(tmp_path, monkeypatch,
     assert "indexing in full precision" in caplog.text
     assert not list((tmp_path / "models").glob("*.onnx"))
     assert variants.choose(model, None, "auto").model_id == sentence.DEFAULT_MODEL_ID
+    built_again: list[Path] = []
+    monkeypatch.setattr(int8, "build", lambda model_dir, out: built_again.append(out) or 0.5)
+    again = sentence.SentenceEmbedder(sentence.packaged_model_dir(), sentence.DEFAULT_MODEL_ID, "cpu",
+                                      build_dir=tmp_path / "models")  # a new process, say
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="localsearch"):
+        assert again.int8() is None
+    assert built_again == [], "the failed build is remembered, not tried again in every process"
+    assert "did not hold its check" in caplog.text and ".failed" in caplog.text
 
 
 def _service(tmp_path: Path, embedder, precision: str) -> Service:

@@ -162,14 +162,20 @@ class Int8Encoder:
 
     def __init__(self, model_dir: Path, cache_dir: Path) -> None:
         path = cache_dir / f"text-int8-{cache_key(model_dir)}.onnx"
+        failed = path.with_suffix(".failed")  # a build that did not hold, remembered: not tried in every process
         data = _verified(path)
         if data is None:
+            if failed.is_file():
+                raise ValueError(f"the 8-bit model built on this machine did not hold its check "
+                                 f"({failed.read_text().strip()}); delete {failed} to try again")
             cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             log.embed.info("building the 8-bit text model in %s", path)
             lowest = build(model_dir, path)
             data = _verified(path)
             if data is None:
-                raise ValueError(f"the 8-bit model reproduces fp32 only to cosine {lowest:.4f} (< {MIN_COSINE})")
+                why = f"it reproduces fp32 only to cosine {lowest:.4f} (< {MIN_COSINE})"
+                failed.write_text(why + "\n")
+                raise ValueError(f"the 8-bit model {why}")
         self._session = built.session(data, threads=1)
         self._tokens = query_encoder.Tokens(model_dir)
         self._pool = ThreadPoolExecutor(max(1, min(8, os.cpu_count() or 1)), thread_name_prefix="int8")
