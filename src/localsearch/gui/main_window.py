@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.service = service
         self.files = TaskRunner(1, self)  # opening results, reading failures: file and catalog reads off the GUI thread
         self.progress: dict[str, Progress] = {}
+        self._counted_at: dict[str, tuple[str, int]] = {}  # (phase, count) at the last sidebar read
         self.open_url = QDesktopServices.openUrl  # replaced by tests
         self.qsettings = QSettings(str(service.paths.config / "window.ini"), QSettings.Format.IniFormat)
         self.watch = WatchControl(service, watch, self.collection_names, self)
@@ -255,8 +256,10 @@ class MainWindow(QMainWindow):
         self.index_progress.update_progress(p)
         self.sidebar.redraw()
         counted = p.phase in ("indexing", "embedding") and p.done < p.total
-        if not counted or p.done % 25 == 0:
-            self.refresh_collections()  # its file count
+        phase, at = self._counted_at.get(p.collection, ("", 0))
+        if not counted or phase != p.phase or not at <= p.done < at + 25:
+            self._counted_at[p.collection] = (p.phase, p.done)
+            self.refresh_collections()  # its counts: at a new phase, then every 25 more (a report comes per file read)
 
     def _on_report(self, report: Report) -> None:
         if report.added or report.updated or report.removed or report.moved or report.photos_read:
