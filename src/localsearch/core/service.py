@@ -37,6 +37,10 @@ if TYPE_CHECKING:  # the indexer and watcher pull in parsers and watchdog: a sea
     from localsearch.core.preview import Preview
 
 
+_FROZEN = False
+"""Whether this process's long-lived objects were moved out of the garbage collector's reach (_warm_up)."""
+
+
 class Service:
     def __init__(self, paths: Paths, settings: Settings | None = None, embedder: Embedder | None = None,
                  image_embedder: "ImageEmbedder | None" = None) -> None:
@@ -183,8 +187,12 @@ class Service:
         variants.choose(self.embedder, None, self.settings.text_precision).embed_texts(["warm up"])
         # What is loaded by now (modules, models) lives as long as the process: the cyclic garbage collector,
         # which stops every thread while it runs, no longer walks it (a full collection took 60 ms at 1M
-        # passages, bench/gui_stall.py).
-        gc.freeze()
+        # passages, bench/gui_stall.py). Once per process, after a collection: garbage frozen is never freed.
+        global _FROZEN
+        if not _FROZEN:
+            _FROZEN = True
+            gc.collect()
+            gc.freeze()
 
     def rename_collection(self, old: str, new: str) -> None:
         self.catalog.rename_collection(old, new)

@@ -12,6 +12,7 @@ from localsearch.core.eta import COUNTED, Rates, active, duration
 from localsearch.core.indexer import Progress
 from localsearch.gui.elided import ElidedLine
 
+
 def describe(p: Progress, left: float | None, speed: float) -> str:
     """One collection's progress in words: "Notes: 1,200 of 4,000 passages embedded · 35/s · about 1 min left"."""
     switching = f" (switching to {factory.describe(p.switching)})" if p.switching else ""
@@ -149,9 +150,7 @@ class IndexProgress(QWidget):
 
     def _toggle(self, name: str) -> None:
         self.toggled.emit(name)  # the watcher pauses or resumes the collection at once
-        self.note_paused({name} if self.paused(name) else None)
-        if self.details.isVisible():
-            self.details.fill(self.lines, self.paused)
+        self.note_paused({name} if self.paused(name) else None)  # redraws, the open details too
 
     def text(self) -> str:
         """The whole line (the label may show it cut)."""
