@@ -132,7 +132,7 @@ class ProgressBar:
         now = time.monotonic()
         if p.phase in ("reading text", "embedding") and p.done == 0:
             self.started = now  # a later phase: its own rate and ETA
-        if p.phase in ("indexing", "embedding", "reading text", "upgrading keywords") and now - self.last < 0.1 \
+        if p.phase in ("indexing", "embedding", "reading text", "upgrading keywords", "compacting") and now - self.last < 0.1 \
                 and p.done < p.total:
             return
         self.last = now
@@ -150,6 +150,8 @@ class ProgressBar:
                         f"ETA {eta:.0f}s")
             elif p.phase == "upgrading keywords":
                 line = f"{p.collection} {bar} upgrading the keyword index {p.done}/{p.total} passages"
+            elif p.phase == "compacting":
+                line = f"{p.collection} {bar} compacting the catalog {p.done}/{p.total} passages"
             else:
                 line = (f"{p.collection} {bar} {p.done}/{p.total} files, {p.chunks} chunks, "
                         f"{p.failures} failed, ETA {eta:.0f}s")

@@ -43,7 +43,8 @@ stranger /= np.linalg.norm(stranger)
 DAMAGE = {
     "vector index": lambda h: overwrite_index(h),
     "vector index missing": lambda h: next(h.vectors.glob("collection-*[0-9].faiss")).unlink(),
-    "keyword rows": lambda h: sql(h, "DELETE FROM chunks_words WHERE rowid IN (1, 2, 3)"),
+    "keyword rows": lambda h: sql(h, "INSERT INTO chunks_words(chunks_words, rowid, text, name)"
+                                     " SELECT 'delete', id, text, NULL FROM chunks WHERE id IN (1, 2, 3)"),
     "keyword index": lambda h: sql(h, "UPDATE chunks_words_data SET block = zeroblob(length(block)) WHERE id > 10"),
     "stored vectors": lambda h: sql(h, "UPDATE chunks SET vector = ? WHERE id = 4",
                                     args=(one_vector(np.full(384, np.nan)),)),

@@ -30,10 +30,10 @@ def test_a_damaged_index_file_is_rebuilt_not_served(tmp_path, caplog):
     service.close()
     faiss_file = next(home.vectors.glob("collection-*[0-9].faiss"))
     size = faiss_file.stat().st_size
-    assert size > 3 * 65536
+    assert size > 3 * 32768
     with open(faiss_file, "r+b") as f:  # what a bad sector or a stray write does
-        f.seek(size // 2)
-        f.write(b"\x7f" * 65536)
+        f.seek(size // 3)
+        f.write(b"\x7f" * 32768)
 
     with caplog.at_level(logging.WARNING, logger="localsearch.store"):
         service = make(home)

@@ -88,15 +88,30 @@ def test_flat_index_reshapes_once_it_outgrows_exact_search(tmp_path, monkeypatch
     assert vi.needs_reshape()
 
 
-def test_sq8_is_about_a_quarter_of_the_size(tmp_path):
+def test_index_codes_are_half_width_and_sq8_a_quarter(tmp_path):
+    """The exact and IVF indexes hold float16 codes (half of float32's bytes); sq8 holds one byte a number."""
     data = clustered(30_000, dim=64)
     ids = np.arange(30_000, dtype=np.int64)
     sizes = {}
-    for kind in ("ivf", "ivf-sq8"):
-        index = build(ids, data, Plan(kind, 692)).index
+    float32 = faiss.IndexIVFFlat(faiss.IndexFlatIP(64), 64, 692, faiss.METRIC_INNER_PRODUCT)
+    float32.train(data)
+    float32.add_with_ids(data, ids)
+    flat32 = faiss.IndexIDMap2(faiss.IndexFlatIP(64))
+    flat32.add_with_ids(data, ids)
+    built = {"ivf": build(ids, data, Plan("ivf", 692)).index, "ivf-sq8": build(ids, data, Plan("ivf-sq8", 692)).index,
+             "flat": build(ids, data, Plan("flat")).index, "ivf float32": float32, "flat float32": flat32}
+    for kind, index in built.items():
         faiss.write_index(index, str(tmp_path / kind))
         sizes[kind] = (tmp_path / kind).stat().st_size
-    assert sizes["ivf-sq8"] < 0.35 * sizes["ivf"]
+    codes = 30_000 * 64 * 4  # bytes of the vectors at float32
+    assert sizes["flat float32"] - sizes["flat"] > 0.45 * codes
+    assert sizes["ivf float32"] - sizes["ivf"] > 0.45 * codes
+    assert sizes["ivf float32"] - sizes["ivf-sq8"] > 0.7 * codes
+    query = data[:50] + 0.01
+    for exact, half in (("flat float32", "flat"),):
+        _, a = built[exact].search(query, 10)
+        _, b = built[half].search(query, 10)
+        assert np.mean([len(set(x) & set(y)) / 10 for x, y in zip(a, b)]) >= 0.99
 
 
 def test_several_collections_are_searched_and_merged(service, tmp_path):

@@ -23,7 +23,7 @@ from localsearch.core import passages
 from localsearch.core.embed import variants
 from localsearch.core.embed.base import Embedder
 from localsearch.core.paths import Paths
-from localsearch.core.store import changelog, keywords, wordindex
+from localsearch.core.store import changelog, keywords, vecblob, wordindex
 from localsearch.core.store.catalog import Catalog, Collection, random_passages
 from localsearch.core.store.vectors import VectorIndex
 
@@ -187,7 +187,7 @@ def sample_cosines(catalog: Catalog, col: Collection, embed: Callable[[list[str]
     if not rows:
         return []
     fresh = embed([passages.embedding_text(title, str(t)) for t, _, title in rows])
-    stored = np.stack([np.frombuffer(v, dtype=np.float32) for _, v, _ in rows])
+    stored = vecblob.decode_many([v for _, v, _ in rows], fresh.shape[1])
     norms = np.linalg.norm(fresh, axis=1) * np.linalg.norm(stored, axis=1)
     return [float(c) for c in (fresh * stored).sum(axis=1) / np.maximum(norms, 1e-12)]
 

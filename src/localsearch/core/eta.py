@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from localsearch.core.indexer import Progress
 
 COUNTED = {"indexing": "files indexed", "embedding": "passages embedded", "reading text": "photos and scans read",
-           "upgrading keywords": "passages re-indexed"}
+           "upgrading keywords": "passages re-indexed", "compacting": "passages rewritten"}
 """The phases with counts, and what they count."""
 MIN_ELAPSED_S = 1.0
 """A rate is said only after this long in a phase (the first second holds start-up costs)."""

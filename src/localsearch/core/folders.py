@@ -13,6 +13,7 @@ from pathlib import Path
 
 from localsearch.core import log, scanner
 from localsearch.core.errors import KnownError
+from localsearch.core.store import keywords
 from localsearch.core.store.catalog import Catalog, Collection, display_path
 from localsearch.core.store.vectors import VectorIndex
 
@@ -115,6 +116,7 @@ def move(catalog: Catalog, collection: str, old: str, new: str) -> int:
         c.execute("UPDATE roots SET path = ? WHERE collection_id = ? AND path = ?", (target, col.id, source))
         c.executemany("UPDATE files SET raw_path = ?, path = ? WHERE id = ?",
                       ((raw, display_path(raw), r.id) for r in rows for raw in [new_b + r.raw_path[len(old_b):]]))
+        keywords.renamed(c, [r.id for r in rows])  # names inside the folder: the same, nothing rewritten
     catalog.copy_folders()
     log.index.info("%s: folder %s re-pointed to %s (%d files kept)", collection, source, target, len(rows))
     return len(rows)

@@ -33,7 +33,7 @@ from localsearch.core.errors import ExtractionError
 from localsearch.core.extract.limits import Limits
 from localsearch.core.paths import Paths
 from localsearch.core.settings import Settings
-from localsearch.core.store import keywords, successor, wordsync
+from localsearch.core.store import compact, keywords, successor, wordsync
 from localsearch.core.store.catalog import Catalog, Collection, FileResult, FileRow, display_path
 from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.types import Chunk, Extracted
@@ -52,7 +52,7 @@ writer's time. Searches use FTS5, which every commit keeps current, while that i
 @dataclass
 class Progress:
     collection: str
-    phase: str  # scanning | upgrading keywords | indexing | embedding | reading text | done | cancelled
+    phase: str  # scanning | upgrading keywords | compacting | indexing | embedding | reading text | done | cancelled
     # indexing counts files committed (findable); embedding (a big run's second phase, see backfill) counts passages
     done: int = 0
     total: int = 0
@@ -242,7 +242,7 @@ class Indexer:
             if not check.keywords_answer(self.catalog):
                 log.index.warning("the keyword index is damaged; rebuilding it from the passages")
                 repair.rebuild_keywords(self.catalog)
-        self._upgrade_keywords(name)
+        self._upgrade_catalog(name)
         self._build_words(name)
         col = self.catalog.ensure_collection(name)
         for root in add_roots:
@@ -274,10 +274,11 @@ class Indexer:
         log.index.info("%s: switched from %s to %s", col.name, report.reindexed_from,
                        succ.model_id if text else succ.image_model_id)
 
-    def _upgrade_keywords(self, name: str) -> None:
+    def _upgrade_catalog(self, name: str) -> None:
         """A catalog from before schema 5: fill the keyword index that matches word forms, a bounded
         step per commit, while the old one keeps serving searches (see store.keywords); one from before
-        schema 8: index its Chinese, Japanese and Korean passages again by pairs of characters."""
+        schema 8: index its Chinese, Japanese and Korean passages again by pairs of characters; one from
+        before schema 11: store its vectors at half width, then compact the file (see store.compact)."""
         def progress(done: int, total: int) -> None:
             self.on_progress(Progress(name, "upgrading keywords", done, total))
 
@@ -285,8 +286,12 @@ class Indexer:
             log.index.info("upgrading the keyword index to match word forms")
             if not keywords.fill(self.catalog.conn, self.cancel.is_set, progress):
                 return
-        if keywords.rechecking(self.catalog.conn):
-            keywords.recheck_cjk(self.catalog.conn, self.cancel.is_set, progress)
+        if keywords.rechecking(self.catalog.conn) and not keywords.recheck_cjk(self.catalog.conn, self.cancel.is_set,
+                                                                                progress):
+            return
+        if compact.pending(self.catalog.conn):
+            compact.run(self.catalog.conn, self.catalog.path, self.cancel.is_set,
+                        lambda done, total: self.on_progress(Progress(name, "compacting", done, total)))
 
     def update(self, name: str, changed: Iterable[bytes]) -> Report:
         """Re-check just these paths (files or folders, present or gone): what a watcher batch needs."""

@@ -18,7 +18,7 @@ import numpy as np
 
 from localsearch.core import atomic, errors
 from localsearch.core.errors import CatalogUnusable, CollectionNotFound, KnownError
-from localsearch.core.store import keywords, schema
+from localsearch.core.store import keywords, schema, vecblob
 from localsearch.core.types import Chunk
 
 
@@ -107,7 +107,7 @@ def _insert_chunks(c: sqlite3.Connection, file_id: int, first_ord: int, chunks: 
         cur = c.execute(
             "INSERT INTO chunks(file_id, ord, start, end, page, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (file_id, first_ord + i, ch.start, ch.end, ch.page, ch.text,
-             None if vec is None else np.ascontiguousarray(vec, dtype=np.float32).tobytes()))
+             None if vec is None else vecblob.encode(vec)))
         indexed.append((int(cur.lastrowid or 0), ch.text, file_id))
         if vec is not None:
             out.added_ids.append(int(cur.lastrowid or 0))
@@ -149,6 +149,7 @@ class Catalog:
         # Private before SQLite opens it: SQLite gives the -wal and -shm files the database's own mode.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self.conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
+        keywords.register(self.conn)
         self._vocab = False  # this connection's view of the keyword index's vocabulary (temp.words_vocab)
         try:
             self._use_wal()
@@ -341,10 +342,10 @@ class Catalog:
 
     def move_file(self, file_id: int, raw_path: bytes, size: int, mtime_ns: int) -> None:
         """A rename keeps the file's chunks and vectors; only its path (and the name index) change."""
-        self.conn.execute(
-            "UPDATE files SET raw_path = ?, path = ?, size = ?, mtime_ns = ?, indexed_at = ? WHERE id = ?",
-            (raw_path, display_path(raw_path), size, mtime_ns, time.time(), file_id),
-        )
+        with self.transaction() as c:
+            c.execute("UPDATE files SET raw_path = ?, path = ?, size = ?, mtime_ns = ?, indexed_at = ? WHERE id = ?",
+                      (raw_path, display_path(raw_path), size, mtime_ns, time.time(), file_id))
+            keywords.renamed(c, [file_id])
 
     def touch_files(self, stamps: list[tuple[int, int]]) -> None:
         """Files whose content is what the catalog holds (same hash) but whose mtime moved: record the
@@ -397,7 +398,7 @@ class Catalog:
         """What is stored for a file with this content, made by these models (in any collection): the
         passages' texts and vectors, and a photo's vector, so a copy or a touched file is not embedded again."""
         row = self.conn.execute(
-            "SELECT f.id, c.image_model_id, f.title FROM files f JOIN collections c ON c.id = f.collection_id"
+            "SELECT f.id, c.image_model_id, f.title, c.dim FROM files f JOIN collections c ON c.id = f.collection_id"
             " WHERE f.hash = ? AND f.status = 'ok' AND c.model_id = ? ORDER BY f.id LIMIT 1",
             (content_hash, model_id)).fetchone()
         if row is None:
@@ -409,8 +410,7 @@ class Catalog:
         if image_model_id is not None and row[1] == image_model_id:
             found = self.conn.execute("SELECT vector FROM image_vectors WHERE file_id = ?", (row[0],)).fetchone()
             image = np.frombuffer(found[0], dtype=np.float32) if found else None
-        return Donor([str(t) for t, _ in chunks], [np.frombuffer(v, dtype=np.float32) for _, v in chunks], image,
-                     row[2])
+        return Donor([str(t) for t, _ in chunks], [vecblob.decode(v, int(row[3])) for _, v in chunks], image, row[2])
 
     def file_title(self, file_id: int) -> str | None:
         row = self.conn.execute("SELECT title FROM files WHERE id = ?", (file_id,)).fetchone()
@@ -483,7 +483,10 @@ class Catalog:
         cur = self.conn.execute(f"SELECT {key}, {vector} FROM {source} ORDER BY {key}", (cid,))
         while rows := cur.fetchmany(batch):
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+            if space == "text":
+                vecs = vecblob.decode_many([r[1] for r in rows], dim)
+            else:  # photo vectors are stored as float32 (see vecblob)
+                vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
             yield ids, vecs
 
     _CHUNK_ROW = ("SELECT ch.id, ch.file_id, c.name, f.path, f.kind, ch.start, ch.end, ch.page, ch.text, f.mtime_ns,"

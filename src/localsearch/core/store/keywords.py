@@ -1,10 +1,19 @@
 """The keyword index: FTS5 over passages and file names, matching word forms (Porter stems).
 
 `chunks_words` holds each passage as words.indexed_text() writes it (compounds also joined), so its
-rows are written here, in Python, rather than by a trigger; deleting a passage or renaming a file
-still updates it by trigger. A catalog made before schema 5 has the older `chunks_fts` (exact forms
-only): it keeps serving while the writer fills `chunks_words` in bounded steps (fill_step), and
-the switch is one transaction that drops the old table. Searches read serving_table() each time.
+rows are written here, in Python, rather than by a trigger. Since schema 12 it is contentless: FTS5 keeps
+its index of the words, not a second copy of every passage (~1.2 KB a passage, a quarter of the
+catalog). Such a table forgets a row only when told the words it was given, so a passage's row is
+deleted (by trigger, in SQL) with words.indexed_text of its text again (the `ls_indexed_text` function
+each connection registers, see register) and the name its file had in the index, which files.words_name
+records: it changes only through renamed(), which writes the file's rows again. A change to what
+indexed_text writes therefore needs the index filled anew (as schema 12 does), never rows deleted with
+the new form. Only rows the index holds are deleted (a passage the fill has not reached is not in it).
+
+A catalog made before schema 5 has the older `chunks_fts` (exact forms only), and one made before
+schema 12 has `chunks_words` with its own copy of the text, renamed `chunks_fts`: it keeps serving while
+the writer fills the new `chunks_words` in bounded steps (fill_step), and the switch is one transaction
+that drops the old table. Searches read serving_table() each time.
 """
 
 import sqlite3
@@ -14,7 +23,10 @@ from localsearch.core import log, words
 
 TABLE = "chunks_words"
 OLD_TABLE = "chunks_fts"
-CREATE = f"CREATE VIRTUAL TABLE {TABLE} USING fts5(text, name, tokenize = 'porter unicode61 remove_diacritics 2')"
+CREATE = (f"CREATE VIRTUAL TABLE {TABLE} USING fts5(text, name, content = '',"
+          " tokenize = 'porter unicode61 remove_diacritics 2')")
+WORDS_FN = "ls_indexed_text"
+"""SQL's name for words.indexed_text, which the delete trigger calls (see register)."""
 FILL_BATCH = 5000
 """Passages copied into the new index per transaction: a crash loses at most one batch of work."""
 
@@ -29,12 +41,31 @@ def name_of(file_id: str) -> str:
     return f"(SELECT coalesce(substr(f.path, length({root}) + 2), f.path) FROM files f WHERE f.id = {file_id})"
 
 
+def register(conn: sqlite3.Connection) -> None:
+    """Give this connection the function the keyword index's delete trigger calls; every connection that
+    may delete passages needs it (one without it fails loudly: "no such function")."""
+    conn.create_function(WORDS_FN, 1, words.indexed_text, deterministic=True)
+
+
+def _unindex(t: str, ids: str, where: str = "") -> str:
+    """SQL telling the contentless index to forget the passages `ids` selects (those it holds), with the
+    words and name it was given for them."""
+    return (f"INSERT INTO {t}({t}, rowid, text, name) SELECT 'delete', ch.id, {WORDS_FN}(ch.text), f.words_name"
+            f" FROM chunks ch JOIN files f ON f.id = ch.file_id WHERE ch.id IN ({ids})"
+            f" AND EXISTS (SELECT 1 FROM {t} WHERE rowid = ch.id){where}")
+
+
 def _triggers(tables: tuple[str, ...]) -> list[str]:
-    deletes = " ".join(f"DELETE FROM {t} WHERE rowid = old.id;" for t in tables)
+    deletes = " ".join(
+        f"INSERT INTO {t}({t}, rowid, text, name) SELECT 'delete', old.id, {WORDS_FN}(old.text), words_name"
+        f" FROM files WHERE id = old.file_id AND EXISTS (SELECT 1 FROM {t} WHERE rowid = old.id);" if t == TABLE
+        else f"DELETE FROM {t} WHERE rowid = old.id;" for t in tables)
+    out = [f"CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN {deletes} END"]
     renames = " ".join(f"UPDATE {t} SET name = {name_of('new.id')} WHERE rowid IN (SELECT id FROM chunks"
-                       " WHERE file_id = new.id);" for t in tables)
-    return [f"CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN {deletes} END",
-            f"CREATE TRIGGER files_au_path AFTER UPDATE OF path ON files BEGIN {renames} END"]
+                       " WHERE file_id = new.id);" for t in tables if t != TABLE)  # TABLE's: renamed()
+    if renames:
+        out.append(f"CREATE TRIGGER files_au_path AFTER UPDATE OF path ON files BEGIN {renames} END")
+    return out
 
 
 def _set_triggers(conn: sqlite3.Connection, tables: tuple[str, ...]) -> None:
@@ -48,10 +79,14 @@ def _exists(conn: sqlite3.Connection, table: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None
 
 
+CREATE_V5 = f"CREATE VIRTUAL TABLE {TABLE} USING fts5(text, name, tokenize = 'porter unicode61 remove_diacritics 2')"
+"""Schemas 5-11: the stemmed index with its own copy of the text (schema 12 makes it contentless)."""
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Schema 5 (inside the migration's transaction): the stemmed index; filled at once when the catalog
     holds no passages, else left to fill_step while the old index serves."""
-    conn.execute(CREATE)
+    conn.execute(CREATE_V5)
     conn.execute("CREATE TABLE keyword_fill(next_id INTEGER NOT NULL)")
     if conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None:
         conn.execute(f"DROP TABLE IF EXISTS {OLD_TABLE}")
@@ -72,9 +107,31 @@ def serving_table(conn: sqlite3.Connection) -> str:
 
 
 def _write(conn: sqlite3.Connection, rows: list[tuple[int, str, int]]) -> None:
-    """Passages (id, text, file id) into the index, as words.indexed_text writes them."""
-    conn.executemany(f"INSERT INTO {TABLE}(rowid, text, name) VALUES (?, ?, {name_of('?')})",
+    """Passages (id, text, file id) into the index, as words.indexed_text writes them, with their file's
+    name in the index (recorded in files.words_name the first time, for the deletes)."""
+    conn.executemany(f"UPDATE files SET words_name = {name_of('?')} WHERE id = ? AND words_name IS NULL",
+                     [(fid, fid) for fid in {r[2] for r in rows}])
+    conn.executemany(f"INSERT INTO {TABLE}(rowid, text, name) VALUES (?, ?, (SELECT words_name FROM files WHERE id = ?))",
                      [(cid, words.indexed_text(text), fid) for cid, text, fid in rows])
+
+
+def renamed(conn: sqlite3.Connection, file_ids: list[int]) -> None:
+    """Files whose path changed (inside the caller's transaction): the rows the index holds for their
+    passages are written again under the new name, when the name in the index changes."""
+    for fid in file_ids:
+        row = conn.execute(f"SELECT words_name, {name_of('?')} FROM files WHERE id = ?", (fid, fid)).fetchone()
+        if row is None or row[0] is None or row[0] == row[1]:
+            continue  # not in the index yet (the fill writes it with its new name), or the same name
+        held = [int(r[0]) for r in conn.execute(
+            f"SELECT ch.id FROM chunks ch WHERE ch.file_id = ? AND EXISTS (SELECT 1 FROM {TABLE} WHERE rowid = ch.id)",
+            (fid,))]
+        conn.execute(_unindex(TABLE, "SELECT id FROM chunks WHERE file_id = ?"), (fid,))
+        conn.execute("UPDATE files SET words_name = ? WHERE id = ?", (row[1], fid))
+        for i in range(0, len(held), 900):
+            part = held[i:i + 900]
+            conn.executemany(f"INSERT INTO {TABLE}(rowid, text, name) VALUES (?, ?, ?)",
+                             [(int(cid), words.indexed_text(str(text)), row[1]) for cid, text in conn.execute(
+                                 f"SELECT id, text FROM chunks WHERE id IN ({','.join('?' * len(part))})", part)])
 
 
 def _held(conn: sqlite3.Connection, rows: list[tuple[int, str, int]]) -> set[int]:
@@ -165,7 +222,7 @@ def _cjk_step(conn: sqlite3.Connection, batch: int) -> bool:
         cjk = [(cid, text, fid) for cid, text, fid in rows if words.has_cjk(text)]
         have = _held(conn, cjk)  # only those the index holds: the rest are copied later by fill, in the new form
         redo = [r for r in cjk if r[0] in have]
-        conn.executemany(f"DELETE FROM {TABLE} WHERE rowid = ?", [(r[0],) for r in redo])
+        conn.executemany(f"DELETE FROM {TABLE} WHERE rowid = ?", [(r[0],) for r in redo])  # schemas 8-11 only
         _write(conn, redo)
         if rows:
             conn.execute(f"UPDATE {RECHECK} SET next_id = ?", (rows[-1][0],))
@@ -196,12 +253,41 @@ def recheck_cjk(conn: sqlite3.Connection, stop: Callable[[], bool] = lambda: Fal
     return False
 
 
+def contentless(conn: sqlite3.Connection) -> None:
+    """Schema 12 (inside the migration's transaction): the keyword index without its own copy of the text
+    (see the top). A catalog with passages keeps its index serving, renamed OLD_TABLE, while the writer
+    fills the new one (fill_step); one still filling from before schema 5 starts that fill again into the
+    new table. The fill writes every passage as words.indexed_text writes it today: the re-indexing of
+    Chinese, Japanese and Korean passages (schema 8) is part of it."""
+    for name in _TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    conn.execute("ALTER TABLE files ADD COLUMN words_name TEXT")
+    conn.execute(f"DROP TABLE IF EXISTS {RECHECK}")
+    if conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None:
+        conn.execute(f"DROP TABLE IF EXISTS {OLD_TABLE}")
+        conn.execute(f"DROP TABLE {TABLE}")
+        conn.execute("DROP TABLE IF EXISTS keyword_fill")
+        conn.execute(CREATE)
+        _set_triggers(conn, (TABLE,))
+        return
+    if filling(conn):
+        conn.execute(f"DROP TABLE {TABLE}")
+        conn.execute("UPDATE keyword_fill SET next_id = 0")
+    else:
+        conn.execute(f"ALTER TABLE {TABLE} RENAME TO {OLD_TABLE}")
+        conn.execute("CREATE TABLE keyword_fill(next_id INTEGER NOT NULL)")
+        conn.execute("INSERT INTO keyword_fill(next_id) VALUES (0)")
+    conn.execute(CREATE)
+    _set_triggers(conn, (TABLE, OLD_TABLE))
+
+
 def rebuild(conn: sqlite3.Connection) -> None:
     """The keyword index again from the passages and file names, in the caller's transaction (repair)."""
     conn.execute(f"DROP TABLE IF EXISTS {OLD_TABLE}")
     conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
     conn.execute("DROP TABLE IF EXISTS keyword_fill")
     conn.execute(f"DROP TABLE IF EXISTS {RECHECK}")  # rebuilt with words.indexed_text: nothing to recheck
+    conn.execute("UPDATE files SET words_name = NULL")  # names as they are now
     conn.execute(CREATE)
     _set_triggers(conn, (TABLE,))
     last = 0

@@ -10,6 +10,8 @@ import sqlite3
 
 import numpy as np
 
+from localsearch.core.store import vecblob
+
 CREATE = "CREATE INDEX chunks_without_vector ON chunks(id) WHERE vector IS NULL"
 """Schema 10: finding what is left to embed reads this small index, not every passage."""
 
@@ -33,7 +35,7 @@ def next_batch(conn: sqlite3.Connection, cid: int, limit: int, after: int = 0) -
 def store(conn: sqlite3.Connection, cid: int, ids: list[int], vectors: np.ndarray) -> None:
     """Their vectors, inside the caller's transaction; the collection's vector index moves on with them."""
     conn.executemany("UPDATE chunks SET vector = ? WHERE id = ?",
-                     [(np.ascontiguousarray(v, dtype=np.float32).tobytes(), i) for i, v in zip(ids, vectors)])
+                     [(vecblob.encode(v), i) for i, v in zip(ids, vectors)])
     conn.execute("UPDATE collections SET vector_version = vector_version + 1 WHERE id = ?", (cid,))
 
 

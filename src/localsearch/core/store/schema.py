@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 
 from localsearch.core import log
 from localsearch.core.errors import CatalogUnusable
-from localsearch.core.store import changelog, keywords, pending
+from localsearch.core.store import changelog, compact, keywords, pending
 
 FTS_TABLE = "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, name, tokenize = 'unicode61 remove_diacritics 2')"
 """The keyword index of schemas 1-4 (exact word forms); schema 5 replaces it (see keywords)."""
@@ -113,6 +113,12 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 10: a big run commits files' text before their vectors, so they are found by their words at once
     # (see pending); what is left to embed is found through this index.
     pending.CREATE,
+    # 11: passage vectors are stored at float16, half the bytes (see vecblob); an existing catalog's are
+    # rewritten by the writer in bounded steps, then the file is compacted (see compact).
+    compact.migrate,
+    # 12: the keyword index keeps no copy of the passages' text (contentless; see keywords): an existing
+    # catalog's index serves while the writer fills the new one in bounded steps.
+    keywords.contentless,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,125 @@
+"""Disk footprint: what the data folder holds for a folder of real text, split by part.
+
+    python bench/disk_footprint.py [--files 3200] [--max-chars 12000] [--home DIR] [--model hashing]
+
+Indexes Debian's own documentation (see realtext.py; 3,200 files by default, each its first 12,000
+characters: ~18 MB of text, like the issue's 3,200 files holding 19 MB) into a fresh home (or reads an
+existing one with --home: the same split for an installed catalog, e.g. before and after a migration),
+then prints one JSON object:
+- text: bytes of the files' text (UTF-8) and of the passages' text as stored;
+- data folder: bytes on disk in all, and its ratio to the text;
+- split: the catalog's tables and indexes by SQLite's own page count (dbstat; free pages and the
+  write-ahead log apart), the vector index files and the word index, each in bytes and bytes per passage.
+The default text model is the shipped one; `--model hashing` (a 384-number bag of words, instant) gives
+the same sizes in seconds, for trying a layout.
+"""
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import realtext  # noqa: E402
+
+from localsearch.core import paths  # noqa: E402
+from localsearch.core.embed.hashing import HashingEmbedder  # noqa: E402
+from localsearch.core.service import Service  # noqa: E402
+from localsearch.core.settings import Settings  # noqa: E402
+
+CACHE = Path.home() / ".cache" / "localsearch-bench"
+
+
+def folder_bytes(top: Path) -> int:
+    """Bytes the files below `top` take on disk (allocated blocks, as `du` counts them)."""
+    total = 0
+    for root, _, files in os.walk(top):
+        for name in files:
+            total += os.lstat(os.path.join(root, name)).st_blocks * 512
+    return total
+
+
+def table_bytes(catalog: Path) -> tuple[dict[str, int], int, int]:
+    """Bytes per table or index (FTS5's shadow tables grouped under their table), free pages, page size."""
+    conn = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True)
+    try:
+        page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        free = int(conn.execute("PRAGMA freelist_count").fetchone()[0]) * page
+        split: dict[str, int] = {}
+        fts = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")]
+        for name, size in conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"):
+            owner = next((f"{t} (keyword index)" for t in fts if name.startswith(t + "_")), name)
+            split[owner] = split.get(owner, 0) + int(size)
+        return split, free, page
+    finally:
+        conn.close()
+
+
+def measure(home: Path, corpus_text: int | None) -> dict[str, object]:
+    where = paths.resolve(home)
+    conn = sqlite3.connect(f"file:{where.catalog}?mode=ro", uri=True)
+    try:
+        passages, passage_text = conn.execute("SELECT count(*), coalesce(sum(length(CAST(text AS BLOB))), 0)"
+                                              " FROM chunks").fetchone()
+    finally:
+        conn.close()
+    split, free, page = table_bytes(where.catalog)
+    parts = {f"catalog: {k}": v for k, v in sorted(split.items(), key=lambda kv: -kv[1])}
+    parts["catalog: free pages"] = free
+    wal = where.catalog.with_name(where.catalog.name + "-wal")
+    parts["catalog: write-ahead log"] = wal.stat().st_blocks * 512 if wal.exists() else 0
+    parts["vector indexes"] = folder_bytes(where.vectors) if where.vectors.exists() else 0
+    parts["word index"] = folder_bytes(where.words) if where.words.exists() else 0
+    total = folder_bytes(where.data)
+    parts["other"] = total - sum(parts.values()) + free  # free pages are inside the catalog file
+    text = corpus_text if corpus_text is not None else int(passage_text)
+    return {
+        "passages": int(passages),
+        "text_bytes": {"files": corpus_text, "passages": int(passage_text)},
+        "data_folder_bytes": total,
+        "ratio_to_text": round(total / max(text, 1), 2),
+        "page_size": page,
+        "split_bytes": parts,
+        "split_bytes_per_passage": {k: round(v / max(int(passages), 1)) for k, v in parts.items()},
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", type=int, default=3200)
+    ap.add_argument("--max-chars", type=int, default=12000)
+    ap.add_argument("--home", type=Path, help="measure this home as it is (index nothing)")
+    ap.add_argument("--keep", type=Path, help="index into this home and keep it")
+    ap.add_argument("--model", choices=["shipped", "hashing"], default="shipped")
+    args = ap.parse_args()
+    if args.home is not None:
+        print(json.dumps({"bench": "disk_footprint", "home": str(args.home), **measure(args.home, None)}, indent=1))
+        return
+    root, files = realtext.debian_docs(CACHE / f"debian-docs-{args.files}-{args.max_chars}", args.files,
+                                       args.max_chars)
+    if files == 0:
+        print(json.dumps({"bench": "disk_footprint", "skipped": "no Debian documentation on this machine"}))
+        return
+    corpus_text = sum(len(p.read_text(encoding="utf-8").encode()) for p in root.rglob("*.txt"))
+    with tempfile.TemporaryDirectory() as tmp:
+        home = args.keep or Path(tmp) / "home"
+        embedder = HashingEmbedder() if args.model == "hashing" else None
+        service = Service(paths.resolve(home), Settings(), embedder)
+        try:
+            started = time.perf_counter()
+            report = service.index("docs", [str(root)])
+            seconds = time.perf_counter() - started
+        finally:
+            service.close()
+        out = measure(home, corpus_text)
+    print(json.dumps({"bench": "disk_footprint", "corpus": f"debian docs, {files} files, first {args.max_chars} chars",
+                      "model": args.model, "index_seconds": round(seconds, 1), "failed": report.failed, **out}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
