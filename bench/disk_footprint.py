@@ -1,6 +1,7 @@
 """Disk footprint: what the data folder holds for a folder of real text, split by part.
 
     python bench/disk_footprint.py [--files 3200] [--max-chars 12000] [--home DIR] [--model hashing]
+    python bench/disk_footprint.py --upgrade DIR [--copy-to DIR]
 
 Indexes Debian's own documentation (see realtext.py; 3,200 files by default, each its first 12,000
 characters: ~18 MB of text, like the issue's 3,200 files holding 19 MB) into a fresh home (or reads an
@@ -12,6 +13,11 @@ then prints one JSON object:
   write-ahead log apart), the vector index files and the word index, each in bytes and bytes per passage.
 The default text model is the shipped one; `--model hashing` (a 384-number bag of words, instant) gives
 the same sizes in seconds, for trying a layout.
+
+--upgrade: a home made by an earlier version (e.g. e2e_scale.py's 1M-passage catalog), copied first when
+--copy-to is given, brought to today's layout as the writer does it: the schema migration (what blocks
+searches), then the keyword index filled anew and the vectors rewritten and the file compacted (bounded
+steps; searches go on). Prints the seconds of each and the split before and after.
 """
 
 import argparse
@@ -89,6 +95,38 @@ def measure(home: Path, corpus_text: int | None) -> dict[str, object]:
     }
 
 
+def upgrade(source: Path, copy_to: Path | None) -> dict[str, object]:
+    import shutil
+
+    from localsearch.core.store import compact, keywords
+    from localsearch.core.store.catalog import Catalog
+
+    home = source
+    if copy_to is not None:
+        shutil.rmtree(copy_to, ignore_errors=True)
+        shutil.copytree(source, copy_to)
+        home = copy_to
+    before = measure(home, None)
+    where = paths.resolve(home)
+    started = time.perf_counter()
+    cat = Catalog(where.catalog)
+    seconds = {"migration": round(time.perf_counter() - started, 2)}
+    try:
+        started = time.perf_counter()
+        keywords.fill(cat.conn)
+        seconds["keyword index filled"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        while not compact.step(cat.conn):
+            pass
+        seconds["vectors rewritten"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        compact.compact(cat.conn, where.catalog)
+        seconds["compacted"] = round(time.perf_counter() - started, 1)
+    finally:
+        cat.close()
+    return {"home": str(home), "seconds": seconds, "before": before, "after": measure(home, None)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=3200)
@@ -96,7 +134,12 @@ def main() -> None:
     ap.add_argument("--home", type=Path, help="measure this home as it is (index nothing)")
     ap.add_argument("--keep", type=Path, help="index into this home and keep it")
     ap.add_argument("--model", choices=["shipped", "hashing"], default="shipped")
+    ap.add_argument("--upgrade", type=Path, help="bring this home (an earlier version's) to today's layout")
+    ap.add_argument("--copy-to", type=Path, help="with --upgrade: work on a copy made here")
     args = ap.parse_args()
+    if args.upgrade is not None:
+        print(json.dumps({"bench": "disk_footprint", "upgrade": upgrade(args.upgrade, args.copy_to)}, indent=1))
+        return
     if args.home is not None:
         print(json.dumps({"bench": "disk_footprint", "home": str(args.home), **measure(args.home, None)}, indent=1))
         return

@@ -179,7 +179,7 @@ class Searcher:
         searches run on several threads at once (helpers, the window's runner, the HTTP service's pool)."""
         reader: _Reader | None = getattr(self._local, "reader", None)
         if reader is None:
-            reader = self._local.reader = _Reader(Catalog(self.engine.paths.catalog))
+            reader = self._local.reader = _Reader(Catalog(self.engine.paths.catalog, reader=True))
             with self._readers_lock:
                 self._readers.add(reader)
         return reader.catalog

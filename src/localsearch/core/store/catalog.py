@@ -143,13 +143,18 @@ def to_raw(path: str | os.PathLike[str]) -> bytes:
 
 
 class Catalog:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, reader: bool = False) -> None:
+        """reader: a connection for searches, which never deletes passages. It gets no SQL function in
+        Python (keywords.register): such a connection is closed when its thread ends (searcher._Reader),
+        and closing one that holds a Python function there crashes CPython 3.11 (the function's
+        destructor runs while the thread's state is being torn down)."""
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
         # Private before SQLite opens it: SQLite gives the -wal and -shm files the database's own mode.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self.conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
-        keywords.register(self.conn)
+        if not reader:
+            keywords.register(self.conn)
         self._vocab = False  # this connection's view of the keyword index's vocabulary (temp.words_vocab)
         try:
             self._use_wal()

@@ -48,18 +48,21 @@ def to_gpu(index: faiss.Index, kind: str, nprobe: int) -> faiss.Index:
 
 
 CODES = "fp16"
-"""How the exact and IVF indexes hold vectors: float16, as the catalog stores them (vecblob), so a rebuild
-gives the index that indexing built. Half the bytes of float32, and one query at 20,000-40,000 vectors is
-~1.7x faster (less memory to read); the top 10 is the same. Indexes saved before (float32) are rebuilt in
-the background by the writer (needs_reshape)."""
+"""How the exact and IVF indexes of passages hold vectors: float16, as the catalog stores them (vecblob),
+so a rebuild gives the index that indexing built. Half the bytes of float32, and one query at 20,000-40,000
+vectors is ~1.7x faster (less memory to read); the top 10 is the same. Photo vectors stay float32 (a
+photo and its re-encoded copy score 0.9995 against 1.0, a difference float16 codes would lose; photos are
+few). Text indexes saved before (float32) are rebuilt in the background by the writer (needs_reshape)."""
 
 
-def codes_of(kind: str) -> str:
-    return "sq8" if kind == "ivf-sq8" else CODES
+def codes_of(kind: str, space: str = "text") -> str:
+    return "sq8" if kind == "ivf-sq8" else CODES if space == "text" else "float32"
 
 
-def new_index(dim: int) -> faiss.Index:
+def new_index(dim: int, codes: str = CODES) -> faiss.Index:
     """Exact inner product on normalised vectors; IDMap2 so ids are chunk ids and remove_ids works."""
+    if codes == "float32":
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
     return faiss.IndexIDMap2(faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT))
 
 
@@ -106,11 +109,11 @@ def residual(index: faiss.Index, vectors: np.ndarray) -> float:
     return float(np.mean(1.0 - sims[:, 0]))
 
 
-def build(ids: np.ndarray, vectors: np.ndarray, plan: Plan, seed: int = 0) -> Built:
+def build(ids: np.ndarray, vectors: np.ndarray, plan: Plan, seed: int = 0, space: str = "text") -> Built:
     """An index holding exactly these vectors; for IVF also the nprobe that meets TARGET_RECALL."""
     dim = vectors.shape[1]
     if plan.kind == "flat":
-        index = new_index(dim)
+        index = new_index(dim, codes_of(plan.kind, space))
         if len(ids):
             index.add_with_ids(vectors, ids)
         return Built(index)
@@ -119,6 +122,8 @@ def build(ids: np.ndarray, vectors: np.ndarray, plan: Plan, seed: int = 0) -> Bu
     if plan.kind == "ivf-sq8":
         ivf = faiss.IndexIVFScalarQuantizer(quantizer, dim, plan.nlist, faiss.ScalarQuantizer.QT_8bit,
                                               faiss.METRIC_INNER_PRODUCT)
+    elif codes_of(plan.kind, space) == "float32":
+        ivf = faiss.IndexIVFFlat(quantizer, dim, plan.nlist, faiss.METRIC_INNER_PRODUCT)
     else:
         ivf = faiss.IndexIVFScalarQuantizer(quantizer, dim, plan.nlist, faiss.ScalarQuantizer.QT_fp16,
                                               faiss.METRIC_INNER_PRODUCT, False)  # codes of the vectors, not residuals
@@ -204,13 +209,13 @@ class VectorIndex:
         self.meta_file = directory / f"{stem}.json"
         self.space = space
         self.dim = dim
-        self.index: faiss.Index = new_index(dim)
+        self.index: faiss.Index = new_index(dim, codes_of("flat", space))
         self.use_gpu = gpu_count() > 0 if use_gpu is None else use_gpu
         self.compression = compression
         self._gpu_index: faiss.Index | None = None
         self.dirty = False
         self.kind = "flat"
-        self.codes = CODES
+        self.codes = codes_of("flat", space)
         self.nprobe = 0
         self.trained_on = 0
         self.train_error = 0.0
@@ -247,7 +252,7 @@ class VectorIndex:
         newest text, and the reader loads the file again once the indexer has saved it.
         """
         if not self.file.exists() and catalog.vector_count(col.id, self.space) == 0:
-            self.index = new_index(self.dim)  # a new collection: nothing to rebuild, nothing to say
+            self.index = new_index(self.dim, codes_of("flat", self.space))  # a new collection: nothing to say
             return "new"
         meta = self.read_sidecar()
         if meta is not None and meta.version > col.vector_version:  # saved after `col` was read: look again
@@ -334,7 +339,7 @@ class VectorIndex:
 
     def _install(self, built: Built, kind: str, size: int) -> None:
         self.index, self.nprobe, self.train_error = built.index, built.nprobe, built.train_error
-        self.kind, self.trained_on, self.codes = kind, size, codes_of(kind)
+        self.kind, self.trained_on, self.codes = kind, size, codes_of(kind, self.space)
         self.added, self.drift_n, self.drift_sum = 0, 0, 0.0
         self._gpu_index = None
         self.dirty = True
@@ -344,7 +349,7 @@ class VectorIndex:
         """From the catalog's vectors, as the index type the collection's size calls for."""
         ids, vecs, plan = self._snapshot(catalog, col)
         started = time.monotonic()
-        self._install(build(ids, vecs, plan), plan.kind, len(ids))
+        self._install(build(ids, vecs, plan, space=self.space), plan.kind, len(ids))
         if plan.kind != "flat":
             log.store.info("%s: %s index, %d lists, nprobe %d, %d vectors, built in %.1f s", col.name, plan.kind,
                            plan.nlist, self.nprobe, len(ids), time.monotonic() - started)
@@ -363,7 +368,7 @@ class VectorIndex:
         def train() -> None:  # FAISS releases the GIL: searches and indexing go on meanwhile
             started = time.monotonic()
             try:
-                future.set_result(build(ids, vecs, plan))
+                future.set_result(build(ids, vecs, plan, space=self.space))
                 log.store.info("%s: new %s index (%d lists) trained in the background in %.1f s", col.name,
                                plan.kind, plan.nlist, time.monotonic() - started)
             except BaseException as e:  # noqa: BLE001 - reported by finish_rebuild, on the owner's thread
@@ -405,7 +410,7 @@ class VectorIndex:
         """Grown past exact search, an IVF whose lists were trained on a very different size, or one
         whose lists no longer fit what was added since (drift); or one saved with float32 codes."""
         n = self.count
-        if n and self.codes != codes_of(self.kind):
+        if n and self.codes != codes_of(self.kind, self.space):
             return True
         wanted = plan_for(n, self.compression).kind
         if self.kind == "flat":
