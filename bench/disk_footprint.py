@@ -16,8 +16,9 @@ the same sizes in seconds, for trying a layout.
 
 --upgrade: a home made by an earlier version (e.g. e2e_scale.py's 1M-passage catalog), copied first when
 --copy-to is given, brought to today's layout as the writer does it: the schema migration (what blocks
-searches), then the keyword index filled anew and the vectors rewritten and the file compacted (bounded
-steps; searches go on). Prints the seconds of each and the split before and after.
+searches), then the keyword index filled anew, the vectors rewritten, the file compacted and the vector
+indexes rebuilt with float16 codes (bounded steps, or in the background: searches go on). Prints the
+seconds of each and the split before and after.
 """
 
 import argparse
@@ -100,6 +101,7 @@ def upgrade(source: Path, copy_to: Path | None) -> dict[str, object]:
 
     from localsearch.core.store import compact, keywords
     from localsearch.core.store.catalog import Catalog
+    from localsearch.core.store.vectors import VectorIndex
 
     home = source
     if copy_to is not None:
@@ -122,6 +124,13 @@ def upgrade(source: Path, copy_to: Path | None) -> dict[str, object]:
         started = time.perf_counter()
         compact.compact(cat.conn, where.catalog)
         seconds["compacted"] = round(time.perf_counter() - started, 1)
+        for col in cat.collections():  # the writer's background reshape of indexes saved with float32 codes
+            vindex = VectorIndex(where.vectors, col.id, col.dim or 0)
+            vindex.load_or_rebuild(cat, col, persist=False)
+            if vindex.needs_reshape():
+                started = time.perf_counter()
+                vindex.rebuild(cat, col)
+                seconds[f"vector index of {col.name} rebuilt"] = round(time.perf_counter() - started, 1)
     finally:
         cat.close()
     return {"home": str(home), "seconds": seconds, "before": before, "after": measure(home, None)}

@@ -93,6 +93,7 @@ def main() -> None:
     sync = wordsync.WordSync(words_dir, cat.conn)
     t0 = time.perf_counter()
     sync.build()
+    sync.sync()  # and whatever the catalog logged since (a home an earlier run left mid-indexing)
     sync.close()
     words_s = round(time.perf_counter() - t0, 1)
     words_mb = round(sum(f.stat().st_size for f in words_dir.iterdir()) / 1e6, 1)

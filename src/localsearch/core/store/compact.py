@@ -80,8 +80,12 @@ def compact(conn: sqlite3.Connection, path: Path) -> bool:
                        2 * size / 2**20)
         return False
     started = time.monotonic()
-    conn.execute("VACUUM")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    try:
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # a reader still at an older state: done later
+    except sqlite3.OperationalError as e:  # the disk filled meanwhile, say: the catalog is whole as it was
+        log.store.warning("catalog not compacted: %s", e)
+        return False
     log.store.info("catalog compacted: %.0f -> %.0f MB in %.1f s", size / 2**20, path.stat().st_size / 2**20,
                    time.monotonic() - started)
     return True
