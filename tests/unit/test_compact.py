@@ -64,6 +64,9 @@ def test_a_new_catalog_and_index_hold_half_width_vectors(tmp_path: Path) -> None
     finally:
         service.close()
     assert hits and blob_lengths(home) == {2 * DIM}
+    conn = sqlite3.connect(home.catalog)
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == 8192, "rows of ~1.9 KB waste less of 8 KB pages"
+    conn.close()
     side = json.loads((home.vectors / f"collection-{col.id}.json").read_text())
     assert side["codes"] == CODES == "fp16"
     index = faiss.read_index(str(home.vectors / f"collection-{col.id}.faiss"))
