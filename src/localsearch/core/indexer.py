@@ -276,9 +276,9 @@ class Indexer:
 
     def _upgrade_catalog(self, name: str) -> None:
         """A catalog from before schema 5: fill the keyword index that matches word forms, a bounded
-        step per commit, while the old one keeps serving searches (see store.keywords); one from before
-        schema 8: index its Chinese, Japanese and Korean passages again by pairs of characters; one from
-        before schema 11: store its vectors at half width, then compact the file (see store.compact)."""
+        step per commit, while the old one keeps serving searches (see store.keywords; from before schema 12:
+        the index without its own copy of the text); one from before schema 11: store its vectors at half
+        width, then compact the file (see store.compact)."""
         def progress(done: int, total: int) -> None:
             self.on_progress(Progress(name, "upgrading keywords", done, total))
 
@@ -286,9 +286,6 @@ class Indexer:
             log.index.info("upgrading the keyword index to match word forms")
             if not keywords.fill(self.catalog.conn, self.cancel.is_set, progress):
                 return
-        if keywords.rechecking(self.catalog.conn) and not keywords.recheck_cjk(self.catalog.conn, self.cancel.is_set,
-                                                                                progress):
-            return
         if compact.pending(self.catalog.conn):
             compact.run(self.catalog.conn, self.catalog.path, self.cancel.is_set,
                         lambda done, total: self.on_progress(Progress(name, "compacting", done, total)))

@@ -2,7 +2,7 @@
 
 Rewriting every vector of a big catalog takes a while (~1.3 s per 20,000 passages here), too long for a
 migration that blocks searches: the migration only notes the work (`vector_recode`), and the writer does
-it in bounded steps, one transaction each, resuming after a stop or a crash (like keywords.recheck_cjk).
+it in bounded steps, one transaction each, resuming after a stop or a crash (like keywords.fill).
 Nothing else changes: the values are the same to float16's precision, so the vector indexes stay valid.
 
 Smaller rows leave their pages partly empty (SQLite does not move rows to fill them), and the keyword

@@ -200,57 +200,12 @@ RECHECK = "cjk_recheck"
 
 
 def migrate_cjk(conn: sqlite3.Connection) -> None:
-    """Schema 8 (inside the migration's transaction): passages holding Chinese, Japanese or Korean are to
-    be indexed again, their runs of characters as pairs (words.indexed_text). Reading every passage for
-    them takes ~20-40 s at 1M passages, too long for a migration that blocks searches: the writer does it
-    in bounded steps (recheck_cjk); until then such words are found as before, other passages unchanged."""
+    """Schema 8 (inside the migration's transaction): passages holding Chinese, Japanese or Korean were to
+    be indexed again, their runs of characters as pairs (words.indexed_text), by the writer in bounded
+    steps. Schema 12 fills the whole index anew in today's form, which does that: it drops this note."""
     if conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None:
         conn.execute(f"CREATE TABLE {RECHECK}(next_id INTEGER NOT NULL)")
         conn.execute(f"INSERT INTO {RECHECK}(next_id) VALUES (0)")
-
-
-def _cjk_step(conn: sqlite3.Connection, batch: int) -> bool:
-    """One bounded step in its own transaction; True when every passage has been looked at."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        if not _exists(conn, RECHECK):
-            conn.execute("COMMIT")
-            return True
-        after = int(conn.execute(f"SELECT next_id FROM {RECHECK}").fetchone()[0])
-        rows = conn.execute("SELECT id, text, file_id FROM chunks WHERE id > ? ORDER BY id LIMIT ?",
-                            (after, batch)).fetchall()
-        cjk = [(cid, text, fid) for cid, text, fid in rows if words.has_cjk(text)]
-        have = _held(conn, cjk)  # only those the index holds: the rest are copied later by fill, in the new form
-        redo = [r for r in cjk if r[0] in have]
-        conn.executemany(f"DELETE FROM {TABLE} WHERE rowid = ?", [(r[0],) for r in redo])  # schemas 8-11 only
-        _write(conn, redo)
-        if rows:
-            conn.execute(f"UPDATE {RECHECK} SET next_id = ?", (rows[-1][0],))
-        else:
-            conn.execute(f"DROP TABLE {RECHECK}")
-        conn.execute("COMMIT")
-        return not rows
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def rechecking(conn: sqlite3.Connection) -> bool:
-    return _exists(conn, RECHECK)
-
-
-def recheck_cjk(conn: sqlite3.Connection, stop: Callable[[], bool] = lambda: False,
-                progress: Callable[[int, int], None] | None = None, batch: int = FILL_BATCH) -> bool:
-    """Steps until every passage in Chinese, Japanese or Korean is indexed by pairs, or `stop()`; True
-    when done. The caller holds the writer lock."""
-    total = int(conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
-    while not stop():
-        if _cjk_step(conn, batch):
-            log.store.info("Chinese, Japanese and Korean passages are now indexed by pairs of characters")
-            return True
-        if progress is not None and rechecking(conn):
-            progress(min(int(conn.execute(f"SELECT next_id FROM {RECHECK}").fetchone()[0]), total), total)
-    return False
 
 
 def contentless(conn: sqlite3.Connection) -> None:

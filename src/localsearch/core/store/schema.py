@@ -105,7 +105,7 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     "CREATE INDEX chunks_with_vector ON chunks(file_id) WHERE vector IS NOT NULL",
     # 8: Chinese, Japanese and Korean text is held by pairs of characters in the keyword index, so a word
     # inside a sentence written without spaces is found (see words); the writer re-indexes such passages
-    # of an existing catalog in bounded steps (keywords.recheck_cjk); others are unchanged.
+    # of an existing catalog in bounded steps; others are unchanged (since schema 12, part of its refill).
     keywords.migrate_cjk,
     # 9: a collection's next index, built beside it while the text or photo model changes (see successor);
     # removing the collection removes it too.
