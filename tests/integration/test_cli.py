@@ -89,6 +89,26 @@ def test_index_search_status_remove(tmp_path):
     assert docs.joinpath("invoice.docx").exists(), "removing a collection never touches the user's files"
 
 
+def test_output_cut_short_by_its_reader_is_no_error(tmp_path):
+    """`localsearch search x | head -1`: the reader closes the pipe early; no traceback, the shell's 141."""
+    home = tmp_path / "home"
+    use_fake_model(home)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(300):  # more output than a pipe holds (64 KiB), so the writer meets the closed end
+        (docs / f"invoice-{i:03}.txt").write_text(f"Invoice {i} for the garden project. " * 12)
+    run_cli(home, "index", str(docs), "--collection", "docs")
+    env = {**os.environ, "LOCALSEARCH_HOME": str(home)}
+    for _ in range(3):  # the cut lands at a different write each time
+        proc = subprocess.Popen([sys.executable, "-m", "localsearch", "search", "invoice garden project", "-k", "300"],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=600) in (0, 141) and "Traceback" not in err, err
+
+
 def test_unknown_collection_and_missing_folder_are_plain_errors(tmp_path):
     home = tmp_path / "home"
     use_fake_model(home)

@@ -136,6 +136,8 @@ def test_an_older_install_answers_then_is_rewritten_compacted_and_reindexed(tmp_
     finally:
         service.close()
     assert any(phase == "compacting" for phase, _, _ in seen), seen
+    assert [(done, total) for phase, done, total in seen if phase == "compacting file"] == [(0, 1), (1, 1)], \
+        "the VACUUM (no count of its own) is said while it runs"
     assert any(phase == "upgrading keywords" for phase, _, _ in seen), seen
     assert blob_lengths(home) == {2 * DIM}
     conn = sqlite3.connect(home.catalog)

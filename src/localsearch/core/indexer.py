@@ -52,7 +52,7 @@ writer's time. Searches use FTS5, which every commit keeps current, while that i
 @dataclass
 class Progress:
     collection: str
-    phase: str  # scanning | upgrading keywords | compacting | indexing | embedding | reading text | done | cancelled
+    phase: str  # scanning | upgrading keywords | compacting | compacting file | indexing | embedding | reading text | done | cancelled
     # indexing counts files committed (findable); embedding (a big run's second phase, see backfill) counts passages
     done: int = 0
     total: int = 0
@@ -288,7 +288,8 @@ class Indexer:
                 return
         if compact.pending(self.catalog.conn):
             compact.run(self.catalog.conn, self.catalog.path, self.cancel.is_set,
-                        lambda done, total: self.on_progress(Progress(name, "compacting", done, total)))
+                        lambda done, total: self.on_progress(Progress(name, "compacting", done, total)),
+                        lambda going: self.on_progress(Progress(name, "compacting file", 0 if going else 1, 1)))
 
     def update(self, name: str, changed: Iterable[bytes]) -> Report:
         """Re-check just these paths (files or folders, present or gone): what a watcher batch needs."""

@@ -35,6 +35,8 @@ def state_text(state: WatchState | None, progress: Progress | None, failed: int)
         text = f"upgrading the keyword index ({progress.done} of {progress.total} passages)"
     elif progress is not None and progress.phase == "compacting" and progress.done < progress.total:
         text = f"compacting the catalog ({progress.done} of {progress.total} passages)"
+    elif progress is not None and progress.phase == "compacting file" and progress.done < progress.total:
+        text = "compacting the catalog (giving its free space back)"
     elif progress is not None and progress.phase == "reading text" and state is None:
         text = f"reading text in photos and scans ({progress.total - progress.done} left)"
     elif state is not None and state.text_left and state.mode in ("watching", "polling"):

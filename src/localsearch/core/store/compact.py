@@ -92,16 +92,24 @@ def compact(conn: sqlite3.Connection, path: Path) -> bool:
 
 
 def run(conn: sqlite3.Connection, path: Path, stop: Callable[[], bool] = lambda: False,
-        progress: Callable[[int, int], None] | None = None) -> bool:
+        progress: Callable[[int, int], None] | None = None,
+        compacting: Callable[[bool], None] | None = None) -> bool:
     """Steps until every vector is at float16 (then compacts, if worth it) or `stop()`; True when done. The
-    caller holds the writer lock; progress(done, total) is told in passage ids."""
+    caller holds the writer lock; progress(done, total) is told in passage ids, compacting(True) before the
+    VACUUM (one step with no count: ~25 s at 1M passages) and compacting(False) after it."""
     total = int(conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
     while not stop():
         rewritten = int(conn.execute(f"SELECT rewritten FROM {TABLE}").fetchone()[0]) if _exists(conn) else 0
         if step(conn):
             log.store.info("passage vectors are now stored at half width (float16)")
             if rewritten or free_share(conn) >= 0.25:  # or a keyword index replaced before (schema 12)
-                compact(conn, path)
+                if compacting is not None:
+                    compacting(True)
+                try:
+                    compact(conn, path)
+                finally:
+                    if compacting is not None:
+                        compacting(False)
             return True
         if progress is not None and _exists(conn):
             progress(min(int(conn.execute(f"SELECT next_id FROM {TABLE}").fetchone()[0]), total), total)
