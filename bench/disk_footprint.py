@@ -83,7 +83,7 @@ def measure(home: Path, corpus_text: int | None) -> dict[str, object]:
     parts["vector indexes"] = folder_bytes(where.vectors) if where.vectors.exists() else 0
     parts["word index"] = folder_bytes(where.words) if where.words.exists() else 0
     total = folder_bytes(where.data)
-    parts["other"] = total - sum(parts.values()) + free  # free pages are inside the catalog file
+    parts["other"] = total - sum(parts.values())  # the catalog file is its tables' pages and its free ones
     text = corpus_text if corpus_text is not None else int(passage_text)
     return {
         "passages": int(passages),

@@ -132,8 +132,8 @@ class ProgressBar:
         now = time.monotonic()
         if p.phase in ("reading text", "embedding") and p.done == 0:
             self.started = now  # a later phase: its own rate and ETA
-        if p.phase in ("indexing", "embedding", "reading text", "upgrading keywords", "compacting") and now - self.last < 0.1 \
-                and p.done < p.total:
+        counted = ("indexing", "embedding", "reading text", "upgrading keywords", "compacting")
+        if p.phase in counted and now - self.last < 0.1 and p.done < p.total:
             return
         self.last = now
         if p.phase == "scanning":

@@ -52,7 +52,9 @@ writer's time. Searches use FTS5, which every commit keeps current, while that i
 @dataclass
 class Progress:
     collection: str
-    phase: str  # scanning | upgrading keywords | compacting | compacting file | indexing | embedding | reading text | done | cancelled
+    # scanning | upgrading keywords | compacting | compacting file | indexing | embedding | reading text | done
+    # | cancelled
+    phase: str
     # indexing counts files committed (findable); embedding (a big run's second phase, see backfill) counts passages
     done: int = 0
     total: int = 0

@@ -6,8 +6,9 @@ it in bounded steps, one transaction each, resuming after a stop or a crash (lik
 Nothing else changes: the values are the same to float16's precision, so the vector indexes stay valid.
 
 Smaller rows leave their pages partly empty (SQLite does not move rows to fill them), and the keyword
-index that schema 12 replaces leaves its pages free: when the rewrite is done, the file is compacted once (VACUUM: searches go on meanwhile, the writer waits; ~1 s per 20,000
-passages here), if the disk has room for the copy SQLite writes.
+index that schema 12 replaces leaves its pages free: when the rewrite is done, the file is compacted once
+(VACUUM: searches go on meanwhile, the writer waits; ~1 s per 20,000 passages here), if the disk has room
+for the copy SQLite writes.
 """
 
 import shutil
@@ -31,7 +32,7 @@ def _exists(conn: sqlite3.Connection) -> bool:
 def migrate(conn: sqlite3.Connection) -> None:
     """Schema 11 (inside the migration's transaction): note the rewrite when there are vectors to rewrite."""
     if conn.execute("SELECT 1 FROM chunks WHERE vector IS NOT NULL LIMIT 1").fetchone() is not None:
-        conn.execute(f"CREATE TABLE {TABLE}(next_id INTEGER NOT NULL, rewritten INTEGER NOT NULL DEFAULT 0)")
+        conn.execute(f"CREATE TABLE {TABLE}(next_id INTEGER NOT NULL)")
         conn.execute(f"INSERT INTO {TABLE}(next_id) VALUES (0)")
 
 
@@ -51,10 +52,11 @@ def step(conn: sqlite3.Connection, batch: int = BATCH) -> bool:
                             " JOIN collections c ON c.id = f.collection_id"
                             " WHERE ch.id > ? AND ch.vector IS NOT NULL ORDER BY ch.id LIMIT ?",
                             (after, batch)).fetchall()
-        wide = [(vecblob.half(blob, int(dim)), cid) for cid, blob, dim in rows if dim and len(blob) == 4 * int(dim)]
-        conn.executemany("UPDATE chunks SET vector = ? WHERE id = ?", wide)
+        conn.executemany("UPDATE chunks SET vector = ? WHERE id = ?",
+                         [(vecblob.half(blob, int(dim)), cid) for cid, blob, dim in rows
+                          if dim and len(blob) == 4 * int(dim)])
         if rows:
-            conn.execute(f"UPDATE {TABLE} SET next_id = ?, rewritten = rewritten + ?", (rows[-1][0], len(wide)))
+            conn.execute(f"UPDATE {TABLE} SET next_id = ?", (rows[-1][0],))
         else:
             conn.execute(f"DROP TABLE {TABLE}")
         conn.execute("COMMIT")
@@ -62,12 +64,6 @@ def step(conn: sqlite3.Connection, batch: int = BATCH) -> bool:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-
-
-def free_share(conn: sqlite3.Connection) -> float:
-    """The share of the file's pages that are free (a dropped table's, say)."""
-    pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
-    return int(conn.execute("PRAGMA freelist_count").fetchone()[0]) / pages if pages else 0.0
 
 
 def compact(conn: sqlite3.Connection, path: Path) -> bool:
@@ -99,17 +95,15 @@ def run(conn: sqlite3.Connection, path: Path, stop: Callable[[], bool] = lambda:
     VACUUM (one step with no count: ~25 s at 1M passages) and compacting(False) after it."""
     total = int(conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
     while not stop():
-        rewritten = int(conn.execute(f"SELECT rewritten FROM {TABLE}").fetchone()[0]) if _exists(conn) else 0
-        if step(conn):
+        if step(conn):  # the note exists only where float32 vectors were: rows shrank, pages are to give back
             log.store.info("passage vectors are now stored at half width (float16)")
-            if rewritten or free_share(conn) >= 0.25:  # or a keyword index replaced before (schema 12)
+            if compacting is not None:
+                compacting(True)
+            try:
+                compact(conn, path)
+            finally:
                 if compacting is not None:
-                    compacting(True)
-                try:
-                    compact(conn, path)
-                finally:
-                    if compacting is not None:
-                        compacting(False)
+                    compacting(False)
             return True
         if progress is not None and _exists(conn):
             progress(min(int(conn.execute(f"SELECT next_id FROM {TABLE}").fetchone()[0]), total), total)

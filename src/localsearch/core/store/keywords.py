@@ -47,14 +47,6 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function(WORDS_FN, 1, words.indexed_text, deterministic=True)
 
 
-def _unindex(t: str, ids: str, where: str = "") -> str:
-    """SQL telling the contentless index to forget the passages `ids` selects (those it holds), with the
-    words and name it was given for them."""
-    return (f"INSERT INTO {t}({t}, rowid, text, name) SELECT 'delete', ch.id, {WORDS_FN}(ch.text), f.words_name"
-            f" FROM chunks ch JOIN files f ON f.id = ch.file_id WHERE ch.id IN ({ids})"
-            f" AND EXISTS (SELECT 1 FROM {t} WHERE rowid = ch.id){where}")
-
-
 def _triggers(tables: tuple[str, ...]) -> list[str]:
     deletes = " ".join(
         f"INSERT INTO {t}({t}, rowid, text, name) SELECT 'delete', old.id, {WORDS_FN}(old.text), words_name"
@@ -122,16 +114,14 @@ def renamed(conn: sqlite3.Connection, file_ids: list[int]) -> None:
         row = conn.execute(f"SELECT words_name, {name_of('?')} FROM files WHERE id = ?", (fid, fid)).fetchone()
         if row is None or row[0] is None or row[0] == row[1]:
             continue  # not in the index yet (the fill writes it with its new name), or the same name
-        held = [int(r[0]) for r in conn.execute(
-            f"SELECT ch.id FROM chunks ch WHERE ch.file_id = ? AND EXISTS (SELECT 1 FROM {TABLE} WHERE rowid = ch.id)",
+        held = [(int(cid), words.indexed_text(str(text))) for cid, text in conn.execute(
+            f"SELECT id, text FROM chunks WHERE file_id = ? AND EXISTS (SELECT 1 FROM {TABLE} WHERE rowid = chunks.id)",
             (fid,))]
-        conn.execute(_unindex(TABLE, "SELECT id FROM chunks WHERE file_id = ?"), (fid,))
+        conn.executemany(f"INSERT INTO {TABLE}({TABLE}, rowid, text, name) VALUES ('delete', ?, ?, ?)",
+                         [(cid, text, row[0]) for cid, text in held])  # the words and name it was given
         conn.execute("UPDATE files SET words_name = ? WHERE id = ?", (row[1], fid))
-        for i in range(0, len(held), 900):
-            part = held[i:i + 900]
-            conn.executemany(f"INSERT INTO {TABLE}(rowid, text, name) VALUES (?, ?, ?)",
-                             [(int(cid), words.indexed_text(str(text)), row[1]) for cid, text in conn.execute(
-                                 f"SELECT id, text FROM chunks WHERE id IN ({','.join('?' * len(part))})", part)])
+        conn.executemany(f"INSERT INTO {TABLE}(rowid, text, name) VALUES (?, ?, ?)",
+                         [(cid, text, row[1]) for cid, text in held])
 
 
 def _held(conn: sqlite3.Connection, rows: list[tuple[int, str, int]]) -> set[int]:
@@ -219,11 +209,7 @@ def contentless(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE files ADD COLUMN words_name TEXT")
     conn.execute(f"DROP TABLE IF EXISTS {RECHECK}")
     if conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None:
-        conn.execute(f"DROP TABLE IF EXISTS {OLD_TABLE}")
-        conn.execute(f"DROP TABLE {TABLE}")
-        conn.execute("DROP TABLE IF EXISTS keyword_fill")
-        conn.execute(CREATE)
-        _set_triggers(conn, (TABLE,))
+        rebuild(conn)  # nothing to fill: the new index, empty, at once
         return
     if filling(conn):
         conn.execute(f"DROP TABLE {TABLE}")

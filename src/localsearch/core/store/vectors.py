@@ -209,13 +209,13 @@ class VectorIndex:
         self.meta_file = directory / f"{stem}.json"
         self.space = space
         self.dim = dim
-        self.index: faiss.Index = new_index(dim, codes_of("flat", space))
+        self.index: faiss.Index
+        self._empty()
         self.use_gpu = gpu_count() > 0 if use_gpu is None else use_gpu
         self.compression = compression
         self._gpu_index: faiss.Index | None = None
         self.dirty = False
         self.kind = "flat"
-        self.codes = codes_of("flat", space)
         self.nprobe = 0
         self.trained_on = 0
         self.train_error = 0.0
@@ -252,7 +252,7 @@ class VectorIndex:
         newest text, and the reader loads the file again once the indexer has saved it.
         """
         if not self.file.exists() and catalog.vector_count(col.id, self.space) == 0:
-            self.index = new_index(self.dim, codes_of("flat", self.space))  # a new collection: nothing to say
+            self._empty()  # a new collection: nothing to rebuild, nothing to say
             return "new"
         meta = self.read_sidecar()
         if meta is not None and meta.version > col.vector_version:  # saved after `col` was read: look again
@@ -304,6 +304,11 @@ class VectorIndex:
             self.checksum = digest
             return meta
         raise AssertionError("unreachable")
+
+    def _empty(self) -> None:
+        """An exact index holding nothing, with the codes this space's vectors are held in."""
+        self.codes = codes_of("flat", self.space)
+        self.index = new_index(self.dim, self.codes)
 
     def _adopt(self, meta: Sidecar) -> None:
         self.kind, self.nprobe, self.trained_on, self.train_error = meta.kind, meta.nprobe, meta.trained_on, meta.train_error
