@@ -7,7 +7,6 @@ import logging
 import os
 import signal
 import sys
-import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -16,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from localsearch import __version__, cli_check
+from localsearch import __version__, cli_check, cli_search
 from localsearch.core import log, paths, query_syntax
 from localsearch.core.errors import KnownError, catalog_error
 from localsearch.core.filetypes import FILE_TYPES
@@ -36,8 +35,8 @@ def _count(text: str) -> int:
     return k
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="localsearch", description="Search your documents by meaning, offline.")
+def build_parser(cls: type[argparse.ArgumentParser] = argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p = cls(prog="localsearch", description="Search your documents by meaning, offline.")
     p.add_argument("--home", metavar="DIR", help="keep all data, cache and config under DIR "
                    "(default: $LOCALSEARCH_HOME, else the per-user folders)")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
@@ -230,38 +229,6 @@ def _say_waiting(holder: str) -> None:
     sys.stderr.flush()
 
 
-def cmd_search(args: argparse.Namespace) -> int:
-    from localsearch.core.search import Query
-
-    if not args.query and not args.image:
-        raise KnownError("give words to search for, or --image PATH")
-    service = _service(args)
-    try:
-        if args.image:
-            result = service.similar(args.image, k=args.k, collections=args.collection,
-                                     exclude_self=args.exclude_self, min_similarity=args.min_similarity)
-        else:
-            query = Query(args.query, k=args.k, collections=args.collection, kind=args.kind,
-                          file_type=args.file_type, modified_after=_date(args.since),
-                          modified_before=_date(args.until, end_of_day=True), mode=args.mode,
-                          folder=args.folder, sort=args.sort)
-            result = service.rerank(query, service.search(query))
-    finally:
-        service.close()
-    for w in result.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    if args.json:
-        print(json.dumps([h.to_json() for h in result.hits], ensure_ascii=False, indent=2))
-        return 0
-    if not result.hits:
-        print("no results")
-    for i, h in enumerate(result.hits, start=1):
-        why = " · ".join(h.why) or (f"page {h.page}" if h.page else "")
-        print(f"{i:2}. {h.path}  [{h.collection}{', ' + why if why else ''}]")
-        print("    " + textwrap.shorten(h.snippet, width=240, placeholder=" …"))  # whole words only
-    return 0
-
-
 @contextlib.contextmanager
 def _stop_signals() -> Iterator[threading.Event]:
     """Ctrl-C and SIGTERM set the event, so a foreground command stops cleanly; both handlers are
@@ -291,11 +258,13 @@ def cmd_watch(args: argparse.Namespace) -> int:
         service.catalog.collection(name)
     with _stop_signals() as stop:
         w = service.watcher(args.collection, force_polling=args.poll).start()
+        answering = cli_search.start_resident(service)  # `localsearch search` in a terminal asks this process
         log.watch.info("watching %s; Ctrl-C stops", ", ".join(w.roots))
         try:
             _run_until(stop, lambda: w.error is not None)
         finally:
             log.watch.info("stopping: committing what is done")
+            answering.stop()
             w.stop()
             service.close()
     if w.error is not None:
@@ -325,6 +294,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The watcher takes the writer lock in its own thread: while the window or 'watch' holds it, searches
         # are served and the watcher waits; it keeps the collections current once the other one stops.
         w = service.watcher(force_polling=args.poll).start() if service.catalog.collections() else None
+        answering = cli_search.start_resident(service)
         api = None
         try:
             api = server.ApiServer(create_app(Host(service, token, lambda: w), args.cors_origin or ()),
@@ -334,6 +304,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             running = api
             _run_until(stop, lambda: (w is not None and w.error is not None) or running.error is not None)
         finally:
+            answering.stop()
             if api is not None:
                 api.stop()
             if w is not None:
@@ -345,16 +316,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if api is not None and api.error is not None:
         raise KnownError(f"the HTTP service stopped: {api.error}")
     return 0
-
-
-def _date(text: str | None, end_of_day: bool = False) -> float | None:
-    if not text:
-        return None
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d")
-    except ValueError as e:
-        raise KnownError(f"dates are written YYYY-MM-DD, not {text!r}") from e
-    return day.timestamp() + (86399.999 if end_of_day else 0)
 
 
 def _when(ts: float | None) -> str:
@@ -462,7 +423,7 @@ def _service_call(args: argparse.Namespace, call: Callable[[Any], Any]) -> Any:
         service.close()
 
 
-COMMANDS = {"index": cmd_index, "search": cmd_search, "watch": cmd_watch, "serve": cmd_serve, "status": cmd_status,
+COMMANDS = {"index": cmd_index, "search": cli_search.cmd_search, "watch": cmd_watch, "serve": cmd_serve, "status": cmd_status,
             "install-desktop": cmd_install_desktop, "uninstall-desktop": cmd_uninstall_desktop,
             "collections": cmd_collections, "check": cli_check.cmd_check, "repair": cli_check.cmd_repair}
 

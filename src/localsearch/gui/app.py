@@ -106,6 +106,9 @@ def main(home: str | None = None, verbose: bool = False) -> int:
     service = open_service(paths.resolve(home), ask_repair)
     if service is None:
         return 1
+    from localsearch.cli_search import start_resident
+
+    answering = start_resident(service)  # `localsearch search` in a terminal is answered by this window
     window = MainWindow(service)
     window.show()
 
@@ -118,5 +121,6 @@ def main(home: str | None = None, verbose: bool = False) -> int:
 
     QTimer.singleShot(0, painted)
     code = app.exec()
+    answering.stop()
     service.close()
     return int(code)

@@ -1,0 +1,139 @@
+"""`localsearch search`: run in the command's own process, or answered for it by a LocalSearch that is
+already running (`core.resident`). Both print through `write_result`, so the text is the same."""
+
+import argparse
+import io
+import json
+import os
+import sqlite3
+import sys
+import textwrap
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, NoReturn
+
+from localsearch import __version__
+from localsearch.core import resident
+from localsearch.core.errors import KnownError, catalog_error
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
+    from localsearch.core.searcher import SearchResult
+    from localsearch.core.service import Service
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from localsearch.cli import _service
+
+    if not args.query and not args.image:
+        raise KnownError("give words to search for, or --image PATH")
+    if args.image:
+        args.image = photo_path(args.image, os.getcwd())
+    service = _service(args)
+    try:
+        result = found(service, args)
+    finally:
+        service.close()
+    return write_result(result, args, sys.stdout, sys.stderr)
+
+
+def found(service: "Service", args: argparse.Namespace) -> "SearchResult":
+    from localsearch.core.search import Query
+
+    if args.image:
+        return service.similar(args.image, k=args.k, collections=args.collection, exclude_self=args.exclude_self,
+                               min_similarity=args.min_similarity)
+    query = Query(args.query, k=args.k, collections=args.collection, kind=args.kind, file_type=args.file_type,
+                  modified_after=date(args.since), modified_before=date(args.until, end_of_day=True),
+                  mode=args.mode, folder=args.folder, sort=args.sort)
+    return service.rerank(query, service.search(query))
+
+
+def write_result(result: "SearchResult", args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    for w in result.warnings:
+        print(f"warning: {w}", file=err)
+    if args.json:
+        print(json.dumps([h.to_json() for h in result.hits], ensure_ascii=False, indent=2), file=out)
+        return 0
+    if not result.hits:
+        print("no results", file=out)
+    for i, h in enumerate(result.hits, start=1):
+        why = " · ".join(h.why) or (f"page {h.page}" if h.page else "")
+        print(f"{i:2}. {h.path}  [{h.collection}{', ' + why if why else ''}]", file=out)
+        print("    " + textwrap.shorten(h.snippet, width=240, placeholder=" …"), file=out)  # whole words only
+    return 0
+
+
+def photo_path(image: str, cwd: str) -> str:
+    """--image as a full path: the caller's folder is not the running process's."""
+    return os.path.normpath(os.path.join(cwd, os.path.expanduser(image)))
+
+
+def date(text: str | None, end_of_day: bool = False) -> float | None:
+    if not text:
+        return None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d")
+    except ValueError as e:
+        raise KnownError(f"dates are written YYYY-MM-DD, not {text!r}") from e
+    return day.timestamp() + (86399.999 if end_of_day else 0)
+
+
+# ---------------------------------------------------------------- answered by the running process
+
+
+class _Exit(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _capturing(out: IO[str], err: IO[str]) -> type[argparse.ArgumentParser]:
+    """An ArgumentParser whose help, usage and errors go to `out`/`err` instead of the process's streams
+    (which belong to the window or the service) and which raises instead of ending the process."""
+
+    class Capturing(argparse.ArgumentParser):
+        def _print_message(self, message: str, file: "SupportsWrite[str] | None" = None) -> None:
+            if message:
+                (err if file is sys.stderr else out).write(message)
+
+        def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+            if message:
+                err.write(message)
+            raise _Exit(status)
+
+    return Capturing
+
+
+def answer_for(service: "Service") -> resident.Answer:
+    """What `core.resident` calls for a search the command line sent: its arguments parsed exactly as
+    `localsearch` parses them, searched on this process's Service, printed as `cmd_search` prints."""
+    from localsearch.cli import build_parser
+
+    def answer(argv: list[str], cwd: str) -> tuple[str, str, int]:
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            args = build_parser(_capturing(out, err)).parse_args(argv)
+            if args.command != "search":
+                raise resident.Refused("not a search")
+            if not args.query and not args.image:
+                raise KnownError("give words to search for, or --image PATH")
+            if args.image:
+                args.image = photo_path(args.image, cwd)
+            rc = write_result(found(service, args), args, out, err)
+        except _Exit as e:
+            rc = e.status
+        except KnownError as e:
+            print(f"localsearch: {e}", file=err)
+            rc = 1
+        except sqlite3.DatabaseError as e:
+            print(f"localsearch: {catalog_error(service.paths.catalog, e)}", file=err)
+            rc = 1
+        return out.getvalue(), err.getvalue(), rc
+
+    return answer
+
+
+def start_resident(service: "Service") -> resident.Resident:
+    """Answer the command line's searches on this home until `stop()` (the window, `watch`, `serve`)."""
+    return resident.Resident(service.paths.data, answer_for(service), __version__).start()

@@ -1,0 +1,199 @@
+"""`localsearch search` answered by the LocalSearch already running (core.resident): the same text, the
+same exit status, and a plain search of its own whenever nobody (or somebody else) answers."""
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from localsearch import __version__
+from localsearch.cli_search import answer_for, start_resident
+from localsearch.core import paths, resident
+from localsearch.core.service import Service
+from tests import docgen
+from tests.apiserver import WAIT_SCALE
+from tests.integration.test_cli import run_cli, use_fake_model
+
+CEILING = 120 * WAIT_SCALE
+
+SEARCHES = [
+    ("invoice 2024-0042",),
+    ("invoice 2024-0042", "--json"),
+    ("deposit rent apartment", "-k", "1", "--mode", "keywords"),
+    ("garden", "--since", "1999-01-01", "--sort", "name"),
+    ("nothing like this anywhere qqzx",),
+    ("rent", "-c", "no-such-collection"),  # a one-line error, exit 1
+    ("rent", "--since", "last tuesday"),  # a one-line error, exit 1
+    ("rent", "--bogus"),  # argparse's usage and error, exit 2
+    ("--image", "docs/missing.jpg"),  # relative to the caller's folder
+    (),  # neither words nor a photo
+]
+
+
+def cli(home: Path, *args: str, cwd: Path | None = None, alone: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LOCALSEARCH_HOME": str(home)}
+    env.pop(resident.STANDALONE_ENV, None)
+    if alone:
+        env[resident.STANDALONE_ENV] = "1"
+    return subprocess.run([sys.executable, "-m", "localsearch", "search", *args], env=env, capture_output=True,
+                          text=True, timeout=CEILING, cwd=cwd)
+
+
+@pytest.fixture
+def indexed(tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    use_fake_model(home, ocr=False)
+    run_cli(home, "index", str(docgen.mixed_folder(tmp_path / "docs")), "--collection", "docs")
+    return home
+
+
+def wait_for(condition, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + CEILING
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_the_running_process_answers_exactly_as_the_command_would(indexed, tmp_path):
+    service = Service(paths.resolve(indexed))
+    answering = start_resident(service)
+    try:
+        assert answering.wait_serving(CEILING)
+        sock = resident.socket_path(service.paths.data)
+        assert sock is not None and stat.S_ISSOCK(os.stat(sock).st_mode)
+        assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600  # the user's alone, like the catalog beside it
+        for args in SEARCHES:
+            there = cli(indexed, *args, cwd=tmp_path)
+            here = cli(indexed, *args, cwd=tmp_path, alone=True)
+            assert (there.returncode, there.stdout, there.stderr) == (here.returncode, here.stdout, here.stderr), args
+            assert "Traceback" not in there.stderr
+        assert answering.served == len(SEARCHES)  # every one of them was answered by the running process
+        first = cli(indexed, *SEARCHES[0])
+        assert first.returncode == 0 and "invoice.docx" in first.stdout.splitlines()[0]
+        missing = cli(indexed, "--image", "docs/missing.jpg", cwd=tmp_path)
+        assert str(tmp_path / "docs" / "missing.jpg") in missing.stderr and missing.returncode == 1
+    finally:
+        answering.stop()
+        service.close()
+    assert not sock.exists()  # taken away at the end
+    alone = cli(indexed, *SEARCHES[0])  # and the command searches on its own again
+    assert alone.returncode == 0 and "invoice.docx" in alone.stdout.splitlines()[0]
+
+
+def test_nobody_listening_another_version_or_a_fault_means_searching_alone(indexed):
+    service = Service(paths.resolve(indexed))
+    sock = resident.socket_path(service.paths.data)
+    assert sock is not None
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(os.fspath(sock))  # left behind by a process that was killed: a file, nobody listening
+    stale.close()
+    try:
+        assert sock.exists()
+        out = cli(indexed, "invoice 2024-0042")
+        assert out.returncode == 0 and "invoice.docx" in out.stdout.splitlines()[0] and out.stderr == ""
+
+        older = resident.Resident(service.paths.data, answer_for(service), "0.0.0-another").start()
+        assert older.wait_serving(CEILING)  # it replaced the stale socket
+        out = cli(indexed, "invoice 2024-0042")
+        assert out.returncode == 0 and "invoice.docx" in out.stdout.splitlines()[0]
+        assert older.served == 0  # another version's answer is not taken
+        older.stop()
+
+        def broken(argv: list[str], cwd: str) -> tuple[str, str, int]:
+            raise RuntimeError("a fault in the running process")
+
+        faulty = resident.Resident(service.paths.data, broken, __version__).start()
+        assert faulty.wait_serving(CEILING)
+        out = cli(indexed, "invoice 2024-0042")
+        assert out.returncode == 0 and "invoice.docx" in out.stdout.splitlines()[0]
+        assert "Traceback" not in out.stderr and faulty.served == 0
+        faulty.stop()
+    finally:
+        service.close()
+
+
+def test_a_second_process_leaves_the_first_one_answering(indexed):
+    service = Service(paths.resolve(indexed))
+    first = start_resident(service)
+    second = None
+    try:
+        assert first.wait_serving(CEILING)
+        second = start_resident(service)
+        assert second._thread is not None
+        second._thread.join(CEILING)
+        assert not second.serving.is_set()
+        second.stop()  # must not take the first one's socket away
+        assert cli(indexed, "rent").returncode == 0
+        assert first.served == 1
+    finally:
+        first.stop()
+        service.close()
+
+
+def test_standalone_setting_keeps_a_process_from_answering(indexed, monkeypatch):
+    monkeypatch.setenv(resident.STANDALONE_ENV, "1")
+    service = Service(paths.resolve(indexed))
+    try:
+        quiet = start_resident(service)
+        assert not quiet.wait_serving(0.5) and not resident.socket_path(service.paths.data).exists()  # type: ignore[union-attr]
+        quiet.stop()
+    finally:
+        service.close()
+
+
+def test_only_plain_searches_are_sent():
+    assert resident.split_search(["search", "rent"]) == (None, ["search", "rent"])
+    assert resident.split_search(["--home", "/h", "search", "-k", "3", "x"]) == ("/h", ["search", "-k", "3", "x"])
+    assert resident.split_search(["--home=/h", "search", "x"]) == ("/h", ["search", "x"])
+    for argv in (["index", "x"], ["-v", "search", "x"], ["search", "--help"], ["search", "x", "-h"], [],
+                 ["status"], ["--home"]):
+        assert resident.split_search(argv) is None, argv
+
+
+def test_watch_answers_while_it_runs(indexed, tmp_path):
+    log = tmp_path / "watch.log"
+    watch = subprocess.Popen([sys.executable, "-m", "localsearch", "--home", str(indexed), "watch"],
+                             stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    sock = resident.socket_path(paths.resolve(indexed).data)
+    assert sock is not None
+    try:
+        wait_for(lambda: sock.exists() or watch.poll() is not None, "the watcher to listen")
+        assert watch.poll() is None, log.read_text()
+        assert resident.ask(sock, ["search", "rent"], __version__) is not None  # it is the watcher answering
+        there, here = cli(indexed, "invoice 2024-0042", "--json"), cli(indexed, "invoice 2024-0042", "--json",
+                                                                          alone=True)
+        assert there.returncode == 0 and there.stdout == here.stdout
+        watch.send_signal(signal.SIGINT)
+        assert watch.wait(timeout=CEILING) == 0
+    finally:
+        watch.kill()
+    assert not sock.exists()
+    assert "Traceback" not in log.read_text()
+
+
+def test_the_window_answers_and_a_killed_one_leaves_nothing_in_the_way(indexed, tmp_path):
+    log = tmp_path / "window.log"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop(resident.STANDALONE_ENV, None)
+    window = subprocess.Popen([sys.executable, "-m", "localsearch", "--home", str(indexed), "gui"], env=env,
+                              stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    sock = resident.socket_path(paths.resolve(indexed).data)
+    assert sock is not None
+    try:
+        wait_for(lambda: sock.exists() or window.poll() is not None, "the window to listen")
+        assert window.poll() is None, log.read_text()
+        answer = resident.ask(sock, ["search", "invoice 2024-0042", "--json"], __version__)
+        assert answer is not None and answer["rc"] == 0
+        assert answer["out"] == cli(indexed, "invoice 2024-0042", "--json", alone=True).stdout
+    finally:
+        window.send_signal(signal.SIGKILL)  # as a crash would end it: the socket file stays behind
+        window.wait(timeout=CEILING)
+    assert sock.exists()
+    after = cli(indexed, "invoice 2024-0042")
+    assert after.returncode == 0 and "invoice.docx" in after.stdout.splitlines()[0] and after.stderr == ""
