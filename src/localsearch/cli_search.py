@@ -23,13 +23,14 @@ if TYPE_CHECKING:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from localsearch.cli import _service
+    from localsearch.core import paths
+    from localsearch.core.service import Service
 
     if not args.query and not args.image:
         raise KnownError("give words to search for, or --image PATH")
     if args.image:
         args.image = photo_path(args.image, os.getcwd())
-    service = _service(args)
+    service = Service(paths.resolve(args.home), one_off=True)
     try:
         result = found(service, args)
     finally:

@@ -10,7 +10,11 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    code = _ask_running(args)
+    try:
+        code = _ask_running(args)
+    except KeyboardInterrupt:  # Ctrl-C while the running LocalSearch answers: as cli.main says it
+        print("\ninterrupted", file=sys.stderr)
+        return 130
     if code is not None:
         return code
     from localsearch.cli import main as run_here

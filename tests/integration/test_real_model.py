@@ -34,6 +34,30 @@ def test_onnx_query_encoder_matches_sentence_transformers(real_embedder):
     assert real_embedder._fast_query is not None and sentence.min_cosine(app, reference) >= 0.9999
 
 
+def test_numpy_query_encoder_matches_the_onnx_one():
+    """The one-off process's encoder (query_numpy) gives the long-lived processes' vectors."""
+    from localsearch.core.embed.query_numpy import NumpyQueryEncoder
+
+    queries = ["how do I renew my passport", "invoice 2024-0042", "", "Ünïcödé and emoji 🎉 survive tokenisation",
+               "Le passeport doit être renouvelé", "a " * 400]
+    folder = sentence.packaged_model_dir()
+    ours = np.stack([NumpyQueryEncoder(folder).encode(q) for q in queries])
+    onnx = np.stack([query_encoder.QueryEncoder(folder).encode(q) for q in queries])
+    assert ours.dtype == np.float32 and sentence.min_cosine(ours, onnx) >= 0.99999
+
+
+def test_a_one_off_search_opens_no_onnx_runtime(tmp_path):
+    """The command line searching on its own answers one query: no ONNX Runtime import or session (~0.2 s)."""
+    code = ("import sys; from pathlib import Path; from localsearch.core import paths;"
+            "from localsearch.core.service import Service;"
+            f"s = Service(paths.resolve(Path({str(tmp_path)!r})), one_off=True); v = s.embedder.embed_query('rent');"
+            "print(type(s.embedder._fast_query).__name__, round(float((v * v).sum()), 4), 'onnxruntime' in sys.modules,"
+            "'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["NumpyQueryEncoder", "1.0", "False", "False"]
+
+
 def test_a_query_falls_back_to_the_full_model_when_the_fast_encoder_cannot_open(monkeypatch, real_embedder):
     def unsupported(folder, **_):
         raise RuntimeError("a BERT variant the graph does not cover")

@@ -197,3 +197,32 @@ def test_the_window_answers_and_a_killed_one_leaves_nothing_in_the_way(indexed, 
     assert sock.exists()
     after = cli(indexed, "invoice 2024-0042")
     assert after.returncode == 0 and "invoice.docx" in after.stdout.splitlines()[0] and after.stderr == ""
+
+
+def test_stopping_waits_for_a_search_in_flight(tmp_path):
+    import threading
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(argv: list[str], cwd: str) -> tuple[str, str, int]:
+        entered.set()
+        assert release.wait(CEILING)
+        return "found\n", "", 0
+
+    answering = resident.Resident(data, slow, __version__).start()
+    assert answering.wait_serving(CEILING)
+    got: list[object] = []
+    asking = threading.Thread(target=lambda: got.append(resident.ask(answering.path, ["search", "x"], __version__)))
+    asking.start()
+    assert entered.wait(CEILING)
+    stopping = threading.Thread(target=answering.stop)
+    stopping.start()
+    stopping.join(0.3)
+    assert stopping.is_alive()  # the window closes its Service only after this search has its answer
+    release.set()
+    stopping.join(CEILING)
+    asking.join(CEILING)
+    assert got == [{"out": "found\n", "err": "", "rc": 0}]
+    assert not (data / resident.SOCKET_NAME).exists()

@@ -14,6 +14,7 @@ printed is the same either way.
 
 import json
 import os
+import secrets
 import socket
 import struct
 import sys
@@ -135,6 +136,7 @@ class Resident:
         self._listener: socket.socket | None = None
         self._inode: int | None = None
         self._thread: threading.Thread | None = None
+        self._answering: set[threading.Thread] = set()
         self._lock = threading.Lock()
 
     def start(self) -> "Resident":
@@ -157,6 +159,10 @@ class Resident:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._unlink_ours()
+        with self._lock:
+            answering = list(self._answering)
+        for t in answering:  # searches in flight finish before the caller closes the Service they use
+            t.join(timeout=10)
 
     def wait_serving(self, timeout: float) -> bool:
         return self.serving.wait(timeout)
@@ -177,7 +183,10 @@ class Resident:
                 if self._stop.is_set():
                     return
                 continue
-            threading.Thread(target=self._handle, args=(conn,), name="resident-answer", daemon=True).start()
+            answering = threading.Thread(target=self._handle, args=(conn,), name="resident-answer", daemon=True)
+            with self._lock:
+                self._answering = {t for t in self._answering if t.is_alive()} | {answering}
+            answering.start()
 
     def _bind(self) -> socket.socket | None:
         assert self.path is not None
@@ -191,15 +200,20 @@ class Resident:
                 return None
             except OSError:  # a stale socket left by a process that ended without removing it
                 os.unlink(where)
+        # Bound under a name of its own and linked into place once it listens: a client that sees the socket
+        # can connect, and of two processes starting at once only one gets the name (link never replaces).
+        # Made under the process's umask (077), in the data folder (0700), then for the user only; changing
+        # the umask here would race with other threads making folders.
+        fresh = os.path.join(os.path.dirname(where), f".s{secrets.token_hex(3)}")  # no longer than `where`
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            old = os.umask(0o177)  # the socket file: read and write for the user only
+            listener.bind(fresh)
             try:
-                listener.bind(where)
+                os.chmod(fresh, 0o600)
+                listener.listen(16)
+                os.link(fresh, where)
             finally:
-                os.umask(old)
-            os.chmod(where, 0o600)
-            listener.listen(16)
+                os.unlink(fresh)
         except OSError:
             listener.close()
             raise

@@ -43,8 +43,11 @@ _FROZEN = False
 
 class Service:
     def __init__(self, paths: Paths, settings: Settings | None = None, embedder: Embedder | None = None,
-                 image_embedder: "ImageEmbedder | None" = None) -> None:
+                 image_embedder: "ImageEmbedder | None" = None, one_off: bool = False) -> None:
+        """one_off: this process answers one search and ends (the command line on its own): its query is
+        encoded without opening an ONNX Runtime session (SentenceEmbedder.one_query)."""
         self.paths = paths.ensure()
+        self.one_off = one_off
         self.settings = settings if settings is not None else load_settings(paths.settings)
         self._embedder = embedder
         self._image_embedder = image_embedder
@@ -63,6 +66,11 @@ class Service:
         with self._embedder_lock:
             if self._embedder is None:
                 self._embedder = factory.create(self.settings, self.paths.cache / "models")
+                if self.one_off:
+                    from localsearch.core.embed.sentence import SentenceEmbedder
+
+                    if isinstance(self._embedder, SentenceEmbedder):
+                        self._embedder.one_query = True
             return self._embedder
 
     @property

@@ -4,7 +4,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from localsearch.core.embed import direct, query_encoder, variants
 from localsearch.core.embed.base import Embedder, LazyModel, gpu_likely, normalise, resolve_device
 from localsearch.core.embed.tokens import TokenCounter
 from localsearch.core.errors import ModelUnavailable
+
+if TYPE_CHECKING:
+    from localsearch.core.embed.query_numpy import NumpyQueryEncoder
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 BF16_MIN_COSINE = 0.9999
@@ -84,8 +87,11 @@ class SentenceEmbedder(LazyModel):
         self.bf16 = False  # reduced precision in use (bf16 on CPU, fp16 on CUDA)
         self.device = "cpu"
         self._model: Any = None
-        self._fast_query: query_encoder.QueryEncoder | None = None
+        self._fast_query: "query_encoder.QueryEncoder | NumpyQueryEncoder | None" = None
         self._fast_ok: bool | None = None
+        # A process that answers one question (the command line searching on its own) encodes it in numpy:
+        # no ONNX Runtime session to open (see query_numpy).
+        self.one_query = False
         self._lock = threading.Lock()
         self._query_lock = threading.Lock()  # not _lock: a query must not wait for the bulk model to load
         self._dim = self._dim_from_folder()
@@ -212,7 +218,7 @@ class SentenceEmbedder(LazyModel):
 
     def embed_query(self, text: str) -> np.ndarray:
         """A query goes through ONNX Runtime when the model allows: 3x faster than torch or numpy for one
-        short text, the same vector, and no torch import (see query_encoder)."""
+        short text, the same vector, and no torch import (see query_encoder); in numpy for `one_query`."""
         if self.fast_query_available():
             if self._fast_query is None:
                 with self._query_lock:
@@ -220,7 +226,12 @@ class SentenceEmbedder(LazyModel):
                         folder = self._folder()
                         assert folder is not None
                         try:
-                            self._fast_query = query_encoder.QueryEncoder(folder, cache_dir=self.build_dir)
+                            if self.one_query:
+                                from localsearch.core.embed.query_numpy import NumpyQueryEncoder
+
+                                self._fast_query = NumpyQueryEncoder(folder)
+                            else:
+                                self._fast_query = query_encoder.QueryEncoder(folder, cache_dir=self.build_dir)
                         except Exception as e:  # a BERT variant the graph does not cover: torch answers
                             log.embed.warning("fast query encoder unavailable for %s (%s); using the full model",
                                               folder, e)
