@@ -14,7 +14,6 @@ printed is the same either way.
 
 import json
 import os
-import secrets
 import socket
 import struct
 import sys
@@ -204,6 +203,8 @@ class Resident:
         # can connect, and of two processes starting at once only one gets the name (link never replaces).
         # Made under the process's umask (077), in the data folder (0700), then for the user only; changing
         # the umask here would race with other threads making folders.
+        import secrets  # here: the command line's side never needs it
+
         fresh = os.path.join(os.path.dirname(where), f".s{secrets.token_hex(3)}")  # no longer than `where`
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
