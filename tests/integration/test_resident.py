@@ -226,3 +226,19 @@ def test_stopping_waits_for_a_search_in_flight(tmp_path):
     asking.join(CEILING)
     assert got == [{"out": "found\n", "err": "", "rc": 0}]
     assert not (data / resident.SOCKET_NAME).exists()
+
+
+def test_answers_at_once_keep_their_own_output(indexed, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    service = Service(paths.resolve(indexed))
+    try:
+        answer = answer_for(service)
+        asked = [["search", *args] for args in SEARCHES] * 4
+        alone = [answer(a, str(tmp_path)) for a in asked]
+        with ThreadPoolExecutor(8) as pool:
+            together = list(pool.map(lambda a: answer(a, str(tmp_path)), asked))
+        assert together == alone
+        assert {rc for _, _, rc in alone} == {0, 1, 2}  # hits, one-line errors and argparse's own
+    finally:
+        service.close()
