@@ -177,7 +177,7 @@ def test_watch_answers_while_it_runs(indexed, tmp_path):
     assert "Traceback" not in log.read_text()
 
 
-def test_the_window_answers_and_a_killed_one_leaves_nothing_in_the_way(indexed, tmp_path):
+def test_the_window_answers_and_closes_cleanly_on_sigterm(indexed, tmp_path):
     log = tmp_path / "window.log"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     env.pop(resident.STANDALONE_ENV, None)
@@ -191,10 +191,11 @@ def test_the_window_answers_and_a_killed_one_leaves_nothing_in_the_way(indexed, 
         answer = resident.ask(sock, ["search", "invoice 2024-0042", "--json"], __version__)
         assert answer is not None and answer["rc"] == 0
         assert answer["out"] == cli(indexed, "invoice 2024-0042", "--json", alone=True).stdout
+        window.send_signal(signal.SIGTERM)  # a session logging out: closed as by its close button
+        assert window.wait(timeout=CEILING) == 0, log.read_text()
     finally:
-        window.send_signal(signal.SIGKILL)  # as a crash would end it: the socket file stays behind
-        window.wait(timeout=CEILING)
-    assert sock.exists()
+        window.kill()
+    assert not sock.exists() and "Traceback" not in log.read_text()
     after = cli(indexed, "invoice 2024-0042")
     assert after.returncode == 0 and "invoice.docx" in after.stdout.splitlines()[0] and after.stderr == ""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QAbstractButton, QMessageBox
+    from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
     from localsearch.core.paths import Paths
     from localsearch.core.service import Service
@@ -82,6 +82,40 @@ def open_service(where: "Paths", ask: "Callable[[str], bool]",
     return service
 
 
+def close_on_signals(window: "QWidget") -> None:
+    """SIGTERM (a session logging out, `kill`) and Ctrl-C in the terminal that started the window close it
+    as its close button does: work done is committed, the layout kept, the search socket taken away.
+    Python runs a signal handler only between its own bytecodes, which Qt's event loop may not reach for
+    a long time; the handler's wake-up byte goes to a socket that Qt watches instead."""
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    readable, writable = socket.socketpair()
+    readable.setblocking(False)
+    writable.setblocking(False)
+    signal.set_wakeup_fd(writable.fileno(), warn_on_full_buffer=False)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, frame: None)  # a Python handler: the wake-up byte is written
+    notifier = QSocketNotifier(readable.fileno(), QSocketNotifier.Type.Read, window)
+
+    def woken() -> None:
+        try:
+            readable.recv(64)
+        except OSError:
+            pass
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a second one ends the process at once
+            signal.signal(sig, signal.SIG_DFL)
+        window.close()
+
+    notifier.activated.connect(woken)
+    _KEPT.append((readable, writable, notifier))
+
+
+_KEPT: list[object] = []  # the wake-up sockets and their notifier live as long as the process
+
+
 def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
@@ -110,6 +144,7 @@ def main(home: str | None = None, verbose: bool = False) -> int:
 
     answering = start_resident(service)  # `localsearch search` in a terminal is answered by this window
     window = MainWindow(service)
+    close_on_signals(window)
     window.show()
 
     def painted() -> None:
