@@ -156,15 +156,23 @@ def test_only_plain_searches_are_sent():
         assert resident.split_search(argv) is None, argv
 
 
+def start_answering(home: Path, log: Path, command: str) -> tuple[subprocess.Popen[bytes], Path]:
+    """`localsearch COMMAND` (watch, gui) on `home`, once it listens for the command line's searches."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop(resident.STANDALONE_ENV, None)
+    proc = subprocess.Popen([sys.executable, "-m", "localsearch", "--home", str(home), command], env=env,
+                            stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    sock = resident.socket_path(paths.resolve(home).data)
+    assert sock is not None
+    wait_for(lambda: sock.exists() or proc.poll() is not None, f"{command} to listen")
+    assert proc.poll() is None, log.read_text()
+    return proc, sock
+
+
 def test_watch_answers_while_it_runs(indexed, tmp_path):
     log = tmp_path / "watch.log"
-    watch = subprocess.Popen([sys.executable, "-m", "localsearch", "--home", str(indexed), "watch"],
-                             stdout=open(log, "wb"), stderr=subprocess.STDOUT)
-    sock = resident.socket_path(paths.resolve(indexed).data)
-    assert sock is not None
+    watch, sock = start_answering(indexed, log, "watch")
     try:
-        wait_for(lambda: sock.exists() or watch.poll() is not None, "the watcher to listen")
-        assert watch.poll() is None, log.read_text()
         assert resident.ask(sock, ["search", "rent"], __version__) is not None  # it is the watcher answering
         there, here = cli(indexed, "invoice 2024-0042", "--json"), cli(indexed, "invoice 2024-0042", "--json",
                                                                           alone=True)
@@ -179,15 +187,8 @@ def test_watch_answers_while_it_runs(indexed, tmp_path):
 
 def test_the_window_answers_and_closes_cleanly_on_sigterm(indexed, tmp_path):
     log = tmp_path / "window.log"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    env.pop(resident.STANDALONE_ENV, None)
-    window = subprocess.Popen([sys.executable, "-m", "localsearch", "--home", str(indexed), "gui"], env=env,
-                              stdout=open(log, "wb"), stderr=subprocess.STDOUT)
-    sock = resident.socket_path(paths.resolve(indexed).data)
-    assert sock is not None
+    window, sock = start_answering(indexed, log, "gui")
     try:
-        wait_for(lambda: sock.exists() or window.poll() is not None, "the window to listen")
-        assert window.poll() is None, log.read_text()
         answer = resident.ask(sock, ["search", "invoice 2024-0042", "--json"], __version__)
         assert answer is not None and answer["rc"] == 0
         assert answer["out"] == cli(indexed, "invoice 2024-0042", "--json", alone=True).stdout
