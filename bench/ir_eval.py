@@ -1,6 +1,7 @@
 """Ranking quality on public IR collections in BEIR format, through the real product.
 
     python bench/ir_eval.py [COLLECTION ...] [--tag T] [--reuse] [--no-references] [--fts5] [--text-model M]
+                            [--operators] [--no-cutoff]
 
 COLLECTION: a name from bench/ir_data.py (cranfield, cisi; fetched and cached on first use) or the
 path of any BEIR-format folder (corpus.jsonl, queries.jsonl, qrels/test.tsv). Absent data is
@@ -13,6 +14,10 @@ documents: BM25 with Porter stemming and English stopwords (bm25s, Lucene's form
 and exact dense search with the same MiniLM weights over whole documents (sentence-transformers).
 nDCG@10 and Recall@100 come from pytrec_eval (trec_eval's own code); a query with no result
 counts as 0. Also: index seconds, query p50/p95 (hybrid, warm).
+
+The questions are searched literally (`Query(literal=True)`), as BEIR defines them: text, not a search
+box's syntax. CISI's questions quote terms (The term "decision support" has become...), which read as
+operators would demand that phrase of every result; `--operators` measures that reading.
 
 --tag names the index home (~/.cache/localsearch-bench/homes/NAME-TAG) so variants sit side by
 side; --reuse queries an existing home without indexing again (changes on the query side only).
@@ -96,7 +101,7 @@ def ranked(doc_ids: list[str]) -> dict[str, float]:
     return {d: float(len(doc_ids) - i) for i, d in enumerate(doc_ids)}
 
 
-def product_runs(home: Path, queries: dict[str, str], names: dict[str, str],
+def product_runs(home: Path, queries: dict[str, str], names: dict[str, str], literal: bool,
                  fts5: bool = False) -> tuple[dict[str, dict], list[float], str]:
     """The three modes through Service.search; fts5: keywords from FTS5 even where the fast word index
     (shipped) is current, for an A/B on one index. Also says which keyword engine answered."""
@@ -112,7 +117,7 @@ def product_runs(home: Path, queries: dict[str, str], names: dict[str, str],
             run = {}
             for qid, text in queries.items():
                 started = time.perf_counter()
-                result = service.search(Query(text, k=K, mode=mode))
+                result = service.search(Query(text, k=K, mode=mode, literal=literal))
                 if mode == "hybrid":
                     latencies.append(time.perf_counter() - started)
                 run[qid] = ranked([names[os.path.basename(h.path)] for h in result.hits
@@ -161,7 +166,8 @@ def dense_reference(corpus: dict[str, dict[str, str]], queries: dict[str, str],
 
 
 def run_collection(spec: str, tag: str, reuse: bool, references: bool, fts5: bool = False,
-                   precision: str | None = None, text_model: str | None = None) -> dict[str, object] | None:
+                   precision: str | None = None, text_model: str | None = None,
+                   literal: bool = True) -> dict[str, object] | None:
     folder = Path(spec) if os.sep in spec or Path(spec).is_dir() else ir_data.ensure(spec)
     if folder is None or not (folder / "corpus.jsonl").exists():
         print(f"{spec}: no BEIR data; skipped", file=sys.stderr)
@@ -184,7 +190,8 @@ def run_collection(spec: str, tag: str, reuse: bool, references: bool, fts5: boo
         subprocess.run([sys.executable, "-m", "localsearch", "--home", str(home), "index", str(work / "files" / name),
                         "-c", name, "--no-progress"], check=True, stdout=subprocess.DEVNULL)
         out["index_s"] = round(time.perf_counter() - started, 1)
-    runs, latencies, out["keyword_engine"] = product_runs(home, queries, names, fts5)
+    runs, latencies, out["keyword_engine"] = product_runs(home, queries, names, literal, fts5)
+    out["questions"] = "literal" if literal else "operators read"
     for mode, run in runs.items():
         out[mode] = evaluate(qrels, run)
     latencies.sort()
@@ -206,6 +213,8 @@ def main() -> None:
     ap.add_argument("--precision", choices=["auto", "int8", "full"],
                     help="how passages are encoded (the text_precision setting) when indexing")
     ap.add_argument("--text-model", help="the text_model setting when indexing (e.g. multilingual)")
+    ap.add_argument("--operators", action="store_true",
+                    help="read the questions' quotes, leading dashes and word: as search operators")
     ap.add_argument("--no-cutoff", action="store_true",
                     help="every file the lists find, none left out by the cut-off (core.cutoff): its cost in recall")
     args = ap.parse_args()
@@ -216,7 +225,7 @@ def main() -> None:
             cutoff.GATES[model] = cutoff.Gate(words=0.0, meaning=-1.0, label=-1.0)
     results = [r for spec in args.collections
                if (r := run_collection(spec, args.tag, args.reuse, not args.no_references, args.fts5,
-                                       args.precision, args.text_model)) is not None]
+                                       args.precision, args.text_model, not args.operators)) is not None]
     print(json.dumps(results, indent=1))
 
 

@@ -74,6 +74,8 @@ def build_parser(cls: type[argparse.ArgumentParser] = argparse.ArgumentParser) -
     se.add_argument("--sort", choices=query_syntax.SORTS, default="relevance",
                     help="relevance (default), modified (newest first) or name")
     se.add_argument("--json", action="store_true", help="print a JSON array of hits")
+    se.add_argument("--literal", action="store_true", help="the words as given: quotes, a leading - and word: "
+                    "are part of the text, not operators (for pasted or generated text)")
 
     wa = sub.add_parser("watch", help="keep collections current as files change (foreground; Ctrl-C stops)")
     wa.add_argument("-c", "--collection", action="append", help="watch only this collection (repeatable)")

@@ -47,7 +47,7 @@ def found(service: "Service", args: argparse.Namespace) -> "SearchResult":
                                min_similarity=args.min_similarity)
     query = Query(args.query, k=args.k, collections=args.collection, kind=args.kind, file_type=args.file_type,
                   modified_after=date(args.since), modified_before=date(args.until, end_of_day=True),
-                  mode=args.mode, folder=args.folder, sort=args.sort)
+                  mode=args.mode, folder=args.folder, sort=args.sort, literal=args.literal)
     return service.rerank(query, service.search(query))
 
 

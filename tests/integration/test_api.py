@@ -89,6 +89,9 @@ def test_search_filters(api: Served):
         assert names(c.get("/v1/search", params={"q": "rent", "until": "2999-01-01"}).json())[0] == "lease.txt"
         assert names(c.get("/v1/search", params={"q": "rent", "collection": "docs"}).json())[0] == "lease.txt"
         assert names(c.get("/v1/search", params={"q": "train museum type:md"}).json())[0] == "trip.md"  # operators
+        assert c.get("/v1/search", params={"q": "train museum type:pdf"}).json()["hits"] == []
+        literal = names(c.get("/v1/search", params={"q": "train museum type:pdf", "literal": "true"}).json())
+        assert literal[0] == "trip.md"  # text a program passes on: "type:pdf" is words, not a filter
         by_name = names(c.get("/v1/search", params={"q": "the", "sort": "name"}).json())
         assert len(by_name) > 1 and by_name == sorted(by_name, key=str.casefold)
         assert c.get("/v1/search", params={"q": "rent", "folder": "no-such-folder"}).json()["hits"] == []

@@ -31,6 +31,7 @@ SEARCHES = [
     ("rent", "-c", "no-such-collection"),  # a one-line error, exit 1
     ("rent", "--since", "last tuesday"),  # a one-line error, exit 1
     ("rent", "--bogus"),  # argparse's usage and error, exit 2
+    ('"rent deposit" -garage', "--literal"),  # quotes and dashes as text
     ("--image", "docs/missing.jpg"),  # relative to the caller's folder
     (),  # neither words nor a photo
 ]

@@ -94,3 +94,14 @@ def test_a_search_narrowed_and_sorted_by_the_operators(service, tmp_path):
     assert sorted(names(bad)) == sorted(every) and "type:flac is not a file type" in bad.warnings[0]
     only = service.search(Query("kind:photo"))
     assert only.hits == [] and "add words to search for" in only.warnings[0]
+
+
+def test_a_literal_query_reads_quotes_dashes_and_colons_as_text(service, tmp_path):
+    """Pasted or generated text (an IR collection's questions, a program's input): its quotes are prose."""
+    _folder(tmp_path / "docs")
+    service.index("docs", [str(tmp_path / "docs")])
+    typed = names(service.search(Query('"monthly rent" -garage in:Invoices')))
+    assert typed == ["march.txt"]
+    pasted = service.search(Query('"monthly rent" -garage in:Invoices', literal=True))
+    assert "garage.txt" in names(pasted) and len(names(pasted)) > 1 and pasted.warnings == []
+    assert Query('"a" -b type:pdf', literal=True).with_syntax() == (Query('"a" -b type:pdf', literal=True), [])

@@ -70,6 +70,8 @@ class SearchParams(BaseModel):
     collection: list[str] = Field([], description="search only these collections (repeatable)")
     folder: str | None = Field(None, max_length=4096, description="only files inside this folder (a name or a path)")
     sort: Literal["relevance", "modified", "name"] = Field("relevance", description="order of the results")
+    literal: bool = Field(False, description="q as given: its quotes, a leading - and word: are text, not "
+                                            "operators (for text a person did not type as a search)")
 
 
 class ThumbnailParams(BaseModel):
@@ -151,7 +153,7 @@ def create_app(host: Host, cors_origins: Sequence[str] = ()) -> FastAPI:
         query = SearchQuery(
             params.q, k=params.k, collections=params.collection or None, kind=params.kind, file_type=params.type,
             modified_after=_epoch(params.since), modified_before=_epoch(params.until, end_of_day=True),
-            folder=params.folder, sort=params.sort)
+            folder=params.folder, sort=params.sort, literal=params.literal)
         result = service.rerank(query, service.search(query))
         metrics.search(result.timings)
         return _search_response(params.q, result, started)

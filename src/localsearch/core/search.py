@@ -425,11 +425,16 @@ class Query:
     phrases: Sequence[str] = ()  # every result holds each of these phrases
     excluded: Sequence[str] = ()  # no result holds any of these words or phrases
     sort: str = "relevance"  # one of query_syntax.SORTS: "relevance" | "modified" (newest first) | "name"
+    # The text as given, no operators in it: for text a person did not type as a search (a pasted paragraph,
+    # a program's input, an IR collection's questions), whose quotes and dashes are prose, not a demand.
+    literal: bool = False
 
     def with_syntax(self) -> "tuple[Query, list[str]]":
         """This query with its text's operators (query_syntax) applied: the text they leave, and the
         filters they set (an operator wins over the same filter set beside it); plus why any operator was
-        left out."""
+        left out. A literal query is itself."""
+        if self.literal:
+            return self, []
         parsed = query_syntax.parse(self.text)
         return replace(
             self, text=parsed.text, kind=parsed.kind or self.kind, file_type=parsed.file_type or self.file_type,
