@@ -80,21 +80,27 @@ def ask(path: Path, search_argv: list[str], version: str) -> dict[str, Any] | No
     nobody listening, another version, refused): the caller then searches itself."""
     if not hasattr(socket, "AF_UNIX"):
         return None
-    request = json.dumps({"protocol": PROTOCOL, "version": version, "argv": search_argv, "cwd": os.getcwd()})
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        request = json.dumps({"protocol": PROTOCOL, "version": version, "argv": search_argv, "cwd": os.getcwd()})
+    except OSError:  # the caller's folder was deleted: the command reports that as it always has
+        return None
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        try:
             s.settimeout(1.0)
             s.connect(os.fspath(path))
+        except OSError:  # no socket, nobody listening (a stale file), too busy to take the call
+            return None
+        try:
             s.settimeout(ANSWER_TIMEOUT_S)
             s.sendall(request.encode() + b"\n")
             s.shutdown(socket.SHUT_WR)
             data = _read_all(s, limit=None)
-    except TimeoutError:
-        sys.stderr.write(f"localsearch: the running LocalSearch did not answer in {ANSWER_TIMEOUT_S:.0f} s; "
-                         "searching here instead\n")
-        return None
-    except OSError:  # no socket, nobody listening (a stale file), the process went away mid-answer
-        return None
+        except TimeoutError:
+            sys.stderr.write(f"localsearch: the running LocalSearch did not answer in {ANSWER_TIMEOUT_S:.0f} s; "
+                             "searching here instead\n")
+            return None
+        except OSError:  # the process went away mid-answer
+            return None
     try:
         answer = json.loads(data)
     except ValueError:
