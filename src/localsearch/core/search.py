@@ -173,6 +173,9 @@ class Matcher:
         alts = sorted((p for p in prefixes if p), key=len, reverse=True)
         self.candidates = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alts)) + r")\w*", re.IGNORECASE) \
             if alts else None
+        # The same over lowercased text, for coverage (which needs the words, not where they are): without
+        # IGNORECASE, Python's matcher is ~1.8x faster, and coverage runs over every keyword candidate.
+        self._lowered = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alts)) + r")\w*") if alts else None
         self.cjk_pattern = re.compile("|".join(map(re.escape, sorted(self.cjk, key=len, reverse=True)))) \
             if self.cjk else None
         self.weights = {t: _idf(self.stems[t], frequencies, passages) for t in self.terms}
@@ -207,9 +210,9 @@ class Matcher:
         if not self.terms or not self.total_weight:
             return 0.0
         total = sum(self.weights[t] for t in self.cjk if t in text)
-        if self.candidates is None:
+        if self._lowered is None:
             return total / self.total_weight
-        seen = {m.group().lower() for m in self.candidates.finditer(text)}
+        seen = set(self._lowered.findall(text.lower()))
         stems = {words.stem(w) for w in seen}
         lowered: str | None = None
         unhyphenated: str | None = None
