@@ -245,3 +245,21 @@ def test_answers_at_once_keep_their_own_output(indexed, tmp_path):
         assert {rc for _, _, rc in alone} == {0, 1, 2}  # hits, one-line errors and argparse's own
     finally:
         service.close()
+
+
+def test_a_caller_of_another_user_gets_no_answer(indexed, monkeypatch):
+    a, b = socket.socketpair(socket.AF_UNIX)
+    with a, b:
+        assert resident.same_user(a)  # the peer of a pair made here is this user (Linux reports its uid)
+    service = Service(paths.resolve(indexed))
+    monkeypatch.setattr(resident, "same_user", lambda conn: False)  # as SO_PEERCRED would report another uid
+    answering = start_resident(service)
+    try:
+        assert answering.wait_serving(CEILING)
+        assert resident.ask(answering.path, ["search", "rent"], __version__) is None  # closed without a word
+        out = cli(indexed, "invoice 2024-0042")  # the command then searches on its own
+        assert out.returncode == 0 and "invoice.docx" in out.stdout.splitlines()[0]
+        assert answering.served == 0
+    finally:
+        answering.stop()
+        service.close()
