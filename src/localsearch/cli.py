@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from localsearch import __version__, cli_check, cli_search
 from localsearch.core import log, paths, query_syntax
-from localsearch.core.errors import KnownError, catalog_error
+from localsearch.core.errors import KnownError
 from localsearch.core.filetypes import FILE_TYPES
 
 if TYPE_CHECKING:
@@ -447,11 +447,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return COMMANDS[args.command](args)
-    except KnownError as e:
-        print(f"localsearch: {e}", file=sys.stderr)
-        return 1
-    except sqlite3.DatabaseError as e:  # found mid-query (damage past the check at open, a full disk)
-        print(f"localsearch: {catalog_error(paths.resolve(args.home).catalog, e)}", file=sys.stderr)
+    except (KnownError, sqlite3.DatabaseError) as e:  # a database error: damage past the check at open, a full disk
+        print(cli_search.failure_line(e, paths.resolve(args.home).catalog), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

@@ -17,6 +17,8 @@ from localsearch.core import resident
 from localsearch.core.errors import KnownError, catalog_error
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from _typeshed import SupportsWrite
 
     from localsearch.core.searcher import SearchResult
@@ -27,10 +29,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from localsearch.core import paths
     from localsearch.core.service import Service
 
-    if not args.query and not args.image:
-        raise KnownError("give words to search for, or --image PATH")
-    if args.image:
-        args.image = photo_path(args.image, os.getcwd())
+    asked(args, os.getcwd())
     service = Service(paths.resolve(args.home), one_off=True)
     try:
         result = found(service, args)
@@ -66,9 +65,18 @@ def write_result(result: "SearchResult", args: argparse.Namespace, out: IO[str],
     return 0
 
 
-def photo_path(image: str, cwd: str) -> str:
-    """--image as a full path: the caller's folder is not the running process's."""
-    return os.path.normpath(os.path.join(cwd, os.path.expanduser(image)))
+def asked(args: argparse.Namespace, cwd: str) -> None:
+    """Check that a search asks for something, and make --image a full path (the caller's folder `cwd` is
+    not the running process's)."""
+    if not args.query and not args.image:
+        raise KnownError("give words to search for, or --image PATH")
+    if args.image:
+        args.image = os.path.normpath(os.path.join(cwd, os.path.expanduser(args.image)))
+
+
+def failure_line(e: KnownError | sqlite3.DatabaseError, catalog: "Path") -> str:
+    """What the command prints for a failure it knows (a damaged catalog names its file), in one line."""
+    return f"localsearch: {catalog_error(catalog, e) if isinstance(e, sqlite3.DatabaseError) else e}"
 
 
 def date(text: str | None, end_of_day: bool = False) -> float | None:
@@ -126,18 +134,12 @@ def answer_for(service: "Service") -> resident.Answer:
             args = parser.parse_args(argv)
             if args.command != "search":
                 raise resident.Refused("not a search")
-            if not args.query and not args.image:
-                raise KnownError("give words to search for, or --image PATH")
-            if args.image:
-                args.image = photo_path(args.image, cwd)
+            asked(args, cwd)
             rc = write_result(found(service, args), args, out, err)
         except _Exit as e:
             rc = e.status
-        except KnownError as e:
-            print(f"localsearch: {e}", file=err)
-            rc = 1
-        except sqlite3.DatabaseError as e:
-            print(f"localsearch: {catalog_error(service.paths.catalog, e)}", file=err)
+        except (KnownError, sqlite3.DatabaseError) as e:
+            print(failure_line(e, service.paths.catalog), file=err)
             rc = 1
         return out.getvalue(), err.getvalue(), rc
 

@@ -266,10 +266,13 @@ class Resident:
             return {"refused": "not a search"}
         try:
             out, err, rc = self.answer(argv, cwd)
+        except Refused as e:
+            return {"refused": str(e)}
         except Exception:  # a fault here must not reach the user as a failed search: they search themselves
             _log().exception("a command-line search failed in the running LocalSearch")
             return {"refused": "failed"}
-        self.served += 1
+        with self._lock:  # answers run on threads of their own
+            self.served += 1
         return {"out": out, "err": err, "rc": rc}
 
 

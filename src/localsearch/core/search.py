@@ -171,11 +171,11 @@ class Matcher:
         prefixes = {_common_prefix(heads[w], words.stem(w)) for w in heads} | \
             {s[: max(len(s) - 1, 2)] for s in self.joined.values()}
         alts = sorted((p for p in prefixes if p), key=len, reverse=True)
-        self.candidates = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alts)) + r")\w*", re.IGNORECASE) \
-            if alts else None
+        forms = r"(?<!\w)(?:" + "|".join(map(re.escape, alts)) + r")\w*"
+        self.candidates = re.compile(forms, re.IGNORECASE) if alts else None
         # The same over lowercased text, for coverage (which needs the words, not where they are): without
         # IGNORECASE, Python's matcher is ~1.8x faster, and coverage runs over every keyword candidate.
-        self._lowered = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alts)) + r")\w*") if alts else None
+        self._lowered = re.compile(forms) if alts else None
         self.cjk_pattern = re.compile("|".join(map(re.escape, sorted(self.cjk, key=len, reverse=True)))) \
             if self.cjk else None
         self.weights = {t: _idf(self.stems[t], frequencies, passages) for t in self.terms}

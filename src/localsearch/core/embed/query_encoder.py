@@ -166,12 +166,17 @@ def window(model_dir: Path) -> int:
     return int(json.loads((model_dir / "sentence_bert_config.json").read_text()).get("max_seq_length", 256))
 
 
+def architecture(model_dir: Path) -> tuple[int, int, float]:
+    """The BERT's layers, attention heads and layer-norm epsilon, from its config.json."""
+    config = json.loads((model_dir / "config.json").read_text())
+    return (int(config["num_hidden_layers"]), int(config["num_attention_heads"]),
+            float(config.get("layer_norm_eps", 1e-12)))
+
+
 def graph_for(model_dir: Path, matmul: bool = False) -> tuple[Any, dict[str, np.ndarray]]:
     """The model's graph (weights left out) and its weights by name, as stored."""
-    config = json.loads((model_dir / "config.json").read_text())
     found = weights(model_dir)
-    model = bert_graph({k: v.shape for k, v in found.items()}, int(config["num_hidden_layers"]),
-                       int(config["num_attention_heads"]), float(config.get("layer_norm_eps", 1e-12)), matmul=matmul)
+    model = bert_graph({k: v.shape for k, v in found.items()}, *architecture(model_dir), matmul=matmul)
     return model, found
 
 

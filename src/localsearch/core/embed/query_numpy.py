@@ -7,7 +7,6 @@ one query, that is most of the wait. Long-lived processes (the window, `watch`, 
 ONNX Runtime. Vectors agree with it to cosine >= 0.99999 (tested).
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -32,11 +31,8 @@ def _erf(x: np.ndarray) -> np.ndarray:
 
 class NumpyQueryEncoder:
     def __init__(self, model_dir: Path) -> None:
-        config = json.loads((model_dir / "config.json").read_text())
         self._w = query_encoder.weights(model_dir)
-        self._layers = int(config["num_hidden_layers"])
-        self._heads = int(config["num_attention_heads"])
-        self._eps = float(config.get("layer_norm_eps", 1e-12))
+        self._layers, self._heads, self._eps = query_encoder.architecture(model_dir)
         self.tokens = query_encoder.Tokens(model_dir)
         self.dim = int(self._w["embeddings.word_embeddings.weight"].shape[1])
 
