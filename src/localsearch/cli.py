@@ -16,7 +16,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from localsearch import __version__, cli_check, cli_search
-from localsearch.core import log, paths, query_syntax
+from localsearch.core import disk, log, paths, query_syntax
 from localsearch.core.errors import KnownError
 from localsearch.core.filetypes import FILE_TYPES
 
@@ -353,13 +353,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(st, indent=2, ensure_ascii=False))
         return 0
-    print(f"data: {st['data_dir']}  (catalog {st['catalog_bytes'] / 2**20:.1f} MiB)")
+    print(f"data: {st['data_dir']}  ({disk.size_text(st['data_bytes'])} on disk, of which the catalog "
+          f"{disk.size_text(st['catalog_bytes'])})")
     print(f"text model: {st['model']}")
     if not st["collections"]:
         print("no collections yet: localsearch index FOLDER --collection NAME")
     for c in st["collections"]:
         print(f"\n{c['name']}: {c['files']} files, {c['chunks']} chunks, {c['failed']} failed, "
-              f"vector index {c['vector_index_bytes'] / 2**20:.1f} MiB, last indexed {_when(c['last_indexed'])}")
+              f"vector index {disk.size_text(c['vector_index_bytes'])}, last indexed {_when(c['last_indexed'])}")
         switching = c["switching"]
         print(f"  model: {c['model'] or '(none yet)'}"
               + (f"  — switching to {switching['model']}: {switching['files']} of {switching['of']} files so far "

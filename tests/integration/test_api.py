@@ -214,6 +214,7 @@ def test_collections_status_and_reindex(api: Served, monkeypatch):
         assert [(x["name"], x["folders"], x["state"]) for x in cols] == [("docs", [str(api.docs)], "watching")]
         st = c.get("/v1/status").json()
         assert st["model"] == api.service.model_id and st["collections"][0]["passages"] == cols[0]["passages"]
+        assert st["data_bytes"] > st["catalog_bytes"] > 0
         asked = []
         monkeypatch.setattr(api.watcher, "reconcile", asked.append)
         r = c.post("/v1/collections/docs/reindex")

@@ -82,6 +82,11 @@ def test_index_search_status_remove(tmp_path):
     assert (col["name"], col["files"], col["failed"]) == ("docs", 9, 0)
     assert col["model"] == "localsearch/hashing-v1-384" and col["vector_index_bytes"] > 0
     assert "docs: 9 files" in run_cli(home, "status").stdout
+    # what LocalSearch takes on disk is the whole data folder, not the catalog or one index alone
+    words = sum(p.stat().st_size for p in (home / "data" / "words").rglob("*") if p.is_file())
+    assert words > 0 and status["data_bytes"] >= status["catalog_bytes"] + col["vector_index_bytes"] + words
+    said = re.search(r"\(([\d.]+) KB on disk, of which the catalog ([\d.]+) KB\)", run_cli(home, "status").stdout)
+    assert said and float(said.group(1)) * 1024 == pytest.approx(status["data_bytes"], rel=0.2)
 
     run_cli(home, "collections", "remove", "docs")
     assert json.loads(run_cli(home, "status", "--json").stdout)["collections"] == []

@@ -214,7 +214,7 @@ def create_app(host: Host, cors_origins: Sequence[str] = ()) -> FastAPI:
         st = service.status()
         states = _states(host)
         return models.Status(version=__version__, data_dir=st["data_dir"], model=st["model"],
-                             catalog_bytes=st["catalog_bytes"], collections=[
+                             catalog_bytes=st["catalog_bytes"], data_bytes=st["data_bytes"], collections=[
             models.CollectionStatus(
                 name=c["name"], folders=c["roots"], files=c["files"], passages=c["chunks"], failed=c["failed"],
                 model=c["model"], needs_reindex=c["needs_reindex"], vector_index_bytes=c["vector_index_bytes"],

@@ -96,6 +96,7 @@ class Status(BaseModel):
     data_dir: str
     model: str
     catalog_bytes: int
+    data_bytes: int = Field(description="the whole data folder: catalog, vector indexes, word index")
     collections: list[CollectionStatus]
 
 

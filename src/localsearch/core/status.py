@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from localsearch.core import folders, words
+from localsearch.core import disk, folders, words
 from localsearch.core.embed import variants
 from localsearch.core.embed.sentence import DEFAULT_MODEL_ID
 from localsearch.core.store import pending, successor
@@ -121,5 +121,6 @@ def report(service: "Service") -> dict[str, Any]:
         "data_dir": str(service.paths.data),
         "model": service.model_id,
         "catalog_bytes": sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file()),
+        "data_bytes": disk.data_bytes(service.paths.data),
         "collections": cols,
     }

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from localsearch.core import disk
 from localsearch.core.preview import Preview
 from localsearch.core.types import Hit
 from localsearch.gui.results import highlighted
@@ -25,15 +26,6 @@ IMAGE_SIDE = 1024  # the photo is decoded at most this large for the pane
 class _Loaded:
     preview: Preview
     image: bytes | None  # a JPEG of the photo, fitted to IMAGE_SIDE
-
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("bytes", "KB", "MB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
 
 
 class PreviewPane(QWidget):
@@ -112,7 +104,7 @@ class PreviewPane(QWidget):
             return  # another result was selected meanwhile
         p = self.preview = loaded.preview
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(p.modified)) if p.modified else "?"
-        facts = [_size(p.size), f"modified {when}"]
+        facts = [disk.size_text(p.size), f"modified {when}"]
         if p.kind == "photo":
             facts += [f"{k}: {v}" for k, v in p.camera.items()]
         self.meta.setText(html.escape(" · ".join(facts)))

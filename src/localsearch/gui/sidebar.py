@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from localsearch.core import status
+from localsearch.core import disk, status
 from localsearch.core.embed import factory
 from localsearch.core.indexer import Progress
 from localsearch.core.service import Service
@@ -72,7 +72,8 @@ class Holdings:
     """What the catalog holds, as the sidebar and the status bar show it."""
 
     collections: list[CollectionInfo] = field(default_factory=list)
-    index_bytes: int = 0
+    data_bytes: int = 0
+    """The whole data folder (disk.data_bytes)."""
 
 
 def read_holdings(service: Service, hints: dict[tuple[int, str | None], tuple[int, str | None]] | None = None
@@ -91,8 +92,7 @@ def read_holdings(service: Service, hints: dict[tuple[int, str | None], tuple[in
             known = hints[key] = (stats["files"], status.language_hint(reader, col, service.model_id))
         cols.append(CollectionInfo(col.name, stats["files"], stats["failed"], stats["chunks"], reader.roots(col.id),
                                    known[1]))
-    size = sum(p.stat().st_size for p in service.paths.vectors.glob("*.faiss"))
-    return Holdings(cols, size)
+    return Holdings(cols, disk.data_bytes(service.paths.data))
 
 
 class CollectionSidebar(QListWidget):
@@ -192,7 +192,7 @@ class CollectionSidebar(QListWidget):
         h = self.holdings
         files, chunks = sum(c.files for c in h.collections), sum(c.chunks for c in h.collections)
         return (f"{len(h.collections)} collection(s) · {files} files · {chunks} passages"
-                f" · index {h.index_bytes / 2**20:.1f} MiB")
+                f" · {disk.size_text(h.data_bytes)} on disk")
 
     def shutdown(self) -> None:
         self._closed = True
