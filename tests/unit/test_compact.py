@@ -15,7 +15,8 @@ from localsearch.core.search import Query
 from localsearch.core.service import Service
 from localsearch.core.settings import Settings
 from localsearch.core.store import compact, keywords, schema, vecblob
-from localsearch.core.store.vectors import CODES, VectorIndex, file_digest
+from localsearch.core.store.vector_file import file_digest
+from localsearch.core.store.vectors import CODES, VectorIndex
 
 DIM = 384
 

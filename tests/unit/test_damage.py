@@ -203,7 +203,7 @@ def test_a_full_disk_while_saving_is_one_line_and_loses_nothing_committed(tmp_pa
     from collections import namedtuple
 
     from localsearch import cli
-    from localsearch.core.store import vectors
+    from localsearch.core.store import vector_file as vectors
 
     home = tmp_path / "home"
     (home / "config").mkdir(parents=True)

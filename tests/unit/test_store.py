@@ -1,3 +1,4 @@
+import json
 import sqlite3
 
 import numpy as np
@@ -134,3 +135,27 @@ def test_a_v2_catalog_upgrades_and_queues_photos_and_pdfs_for_text_reading(tmp_p
     assert sorted(r.raw_path for r in cat.ocr_todo(1, 10)) == [b"/p/a.jpg", b"/p/b.PDF"]
     assert cat.ocr_left(1) == 2
     cat.close()
+
+
+def test_a_sidecar_is_one_record_and_a_stale_file_says_why_as_a_kind(tmp_path):
+    from dataclasses import asdict
+
+    from localsearch.core.store.vector_file import Sidecar, Stale, VectorFile
+
+    disk = VectorFile(tmp_path, "collection-1")
+    side = Sidecar("model-a", 8, 3, 10, "ivf", 12, 10, 0.25, 2, 2, 0.5, "abc", "fp16")
+    disk.write_sidecar(side)
+    assert disk.read_sidecar() == side
+    assert disk.why_stale("model-a", 8, 3).stale is Stale.MISSING  # a sidecar without its index file
+    disk.file.write_bytes(b"x")
+    assert disk.why_stale("model-a", 8, 3) is None
+    assert disk.why_stale("model-a", 8, 4).stale is Stale.BEHIND and "version 3, catalog at 4" in str(
+        disk.why_stale("model-a", 8, 4))
+    assert disk.why_stale("model-b", 8, 3).stale is Stale.OTHER_MODEL
+    older = {k: v for k, v in asdict(side).items() if k not in ("codes", "checksum", "drift_n", "drift_sum")}
+    for kind, codes in (("ivf-sq8", "sq8"), ("flat", "float32")):  # written before codes were recorded
+        disk.meta_file.write_text(json.dumps({**older, "kind": kind, "dim": "8"}))
+        read = disk.read_sidecar()
+        assert read is not None and (read.codes, read.dim, read.checksum, read.drift_n) == (codes, 8, "", 0)
+    disk.meta_file.write_text('{"model_id": "m"}')  # fields missing: not a sidecar
+    assert disk.read_sidecar() is None and disk.why_stale("m", 8, 3).stale is Stale.NO_SIDECAR

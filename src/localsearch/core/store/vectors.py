@@ -5,22 +5,18 @@ disagreement on open (missing, truncated, other model, other version, other coun
 index from the vectors stored in SQLite.
 """
 
-import json
-import shutil
 import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import faiss
 import numpy as np
-import xxhash
 
-from localsearch.core import atomic, log
-from localsearch.core.errors import KnownError
+from localsearch.core import log
 from localsearch.core.store.catalog import Catalog, Collection
+from localsearch.core.store.vector_file import Sidecar, Stale, VectorFile, Why
 
 
 def gpu_count() -> int:
@@ -175,29 +171,39 @@ def recall(found: np.ndarray, truth: np.ndarray) -> float:
     return hits / truth.size
 
 
-@dataclass
-class Sidecar:
-    model_id: str
-    dim: int
-    version: int
-    count: int
-    kind: str = "flat"
-    nprobe: int = 0
-    trained_on: int = 0
-    train_error: float = 0.0
-    added: int = 0  # vectors added since training
-    drift_n: int = 0  # of which this many had their distance to a list centre measured...
-    drift_sum: float = 0.0  # ...summing to this
-    checksum: str = ""  # xxh3-128 of the index file; "" in sidecars written before checksums
-    codes: str = "float32"  # how the vectors are held (CODES); sidecars written before say nothing: float32
+class _Retrain:
+    """A new index trained on a thread from a snapshot of the catalog (FAISS releases the GIL: searches
+    and indexing go on meanwhile), with a journal of the changes made to the serving index since."""
 
+    def __init__(self, ids: np.ndarray, vectors: np.ndarray, plan: Plan, space: str, col: Collection) -> None:
+        self.plan, self.size = plan, len(ids)
+        self.journal: list[tuple[np.ndarray, np.ndarray | None]] = []  # (ids, vectors added | None: removed)
+        self.future: Future[Built] = Future()
 
-def file_digest(f: BinaryIO) -> str:
-    """xxh3-128 of an open file, read in 4 MiB pieces (a 1.5 GB index: well under a second)."""
-    h = xxhash.xxh3_128()
-    for piece in iter(lambda: f.read(4 << 20), b""):
-        h.update(piece)
-    return h.hexdigest()
+        def train() -> None:
+            started = time.monotonic()
+            try:
+                self.future.set_result(build(ids, vectors, plan, space=space))
+                log.store.info("%s: new %s index (%d lists) trained in the background in %.1f s", col.name,
+                               plan.kind, plan.nlist, time.monotonic() - started)
+            except BaseException as e:  # noqa: BLE001 - reported by result(), on the owner's thread
+                self.future.set_exception(e)
+
+        threading.Thread(target=train, name=f"localsearch-retrain-{col.id}", daemon=True).start()
+
+    def result(self) -> Built | None:
+        """The new index with the journal replayed on it (waits for training); None if training failed."""
+        try:
+            built = self.future.result()
+        except Exception as e:
+            log.store.error("background rebuild of the vector index failed: %s", e)
+            return None
+        for ids, vectors in self.journal:
+            if vectors is None:
+                built.index.remove_ids(ids)  # type: ignore[arg-type]
+            else:
+                built.index.add_with_ids(vectors, ids)
+        return built
 
 
 class VectorIndex:
@@ -205,8 +211,8 @@ class VectorIndex:
                  compression: str = "none", space: str = "text") -> None:
         """space: 'text' (ids are chunk ids) or 'image' (ids are file ids of photos)."""
         stem = f"collection-{collection_id}" + ("" if space == "text" else f"-{space}")
-        self.file = directory / f"{stem}.faiss"
-        self.meta_file = directory / f"{stem}.json"
+        self.disk = VectorFile(directory, stem)
+        self.file, self.meta_file = self.disk.file, self.disk.meta_file
         self.space = space
         self.dim = dim
         self.index: faiss.Index
@@ -223,23 +229,12 @@ class VectorIndex:
         self.stale = False  # a reader serving an index file older than the catalog (see load_or_rebuild)
         self.loaded_version = -1  # the sidecar version of the file last loaded
         self.checksum = ""  # of the file last loaded or saved, kept when only the sidecar is rewritten
-        self._pending: Future[Built] | None = None  # a rebuild training in the background
-        self._pending_size = 0
-        self._pending_kind = "flat"
-        self._journal: list[tuple[np.ndarray, np.ndarray | None]] = []  # changes made meanwhile
+        self._retrain: _Retrain | None = None  # a rebuild training in the background
 
     # --- persistence --------------------------------------------------------------------------
 
     def read_sidecar(self) -> Sidecar | None:
-        try:
-            raw = json.loads(self.meta_file.read_text())
-            return Sidecar(str(raw["model_id"]), int(raw["dim"]), int(raw["version"]), int(raw["count"]),
-                           str(raw.get("kind", "flat")), int(raw.get("nprobe", 0)), int(raw.get("trained_on", 0)),
-                           float(raw.get("train_error", 0.0)), int(raw.get("added", 0)), int(raw.get("drift_n", 0)),
-                           float(raw.get("drift_sum", 0.0)), str(raw.get("checksum", "")),
-                           str(raw["codes"]) if "codes" in raw else "sq8" if raw.get("kind") == "ivf-sq8" else "float32")
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        return self.disk.read_sidecar()
 
     def load_or_rebuild(self, catalog: Catalog, col: Collection, persist: bool = True,
                         stale_ok: bool = False) -> str:
@@ -257,53 +252,36 @@ class VectorIndex:
         meta = self.read_sidecar()
         if meta is not None and meta.version > col.vector_version:  # saved after `col` was read: look again
             col = catalog.collection_by_id(col.id)
-        reason = self._why_stale(col)
-        behind = reason is not None and reason.startswith("index at version")
-        if reason is None or (stale_ok and behind):
+        why = self.disk.why_stale(self._model_of(col), self.dim, col.vector_version)
+        behind = why is not None and why.stale is Stale.BEHIND
+        if why is None or (stale_ok and behind):
             try:
                 meta = self.read_verified()
                 if self.index.d != self.dim:
                     raise RuntimeError("the index file does not match its sidecar")
-                if self.index.ntotal != catalog.vector_count(col.id, self.space):
-                    reason = reason or "vector count differs from the catalog"
+                if why is None and self.index.ntotal != catalog.vector_count(col.id, self.space):
+                    why = Why(Stale.COUNT, Stale.COUNT.value)
                 self._adopt(meta)
-                self.dirty, self._gpu_index, self.stale = False, None, reason is not None
-                if reason is None:
+                self.dirty, self._gpu_index, self.stale = False, None, why is not None
+                if why is None:
                     return "loaded"
                 if behind and self.kind != "flat":  # a flat index rebuilds in a blink: stay exact
-                    log.store.info("%s: serving the saved vector index (%s) until the indexer saves", col.name,
-                                   reason)
-                    return f"stale: {reason}"
+                    log.store.info("%s: serving the saved vector index (%s) until the indexer saves", col.name, why)
+                    return f"stale: {why}"
             except (RuntimeError, OSError) as e:  # damaged, or gone since it was looked at
-                reason = f"unreadable index file ({str(e).splitlines()[0][:120]})"
+                why = Why(Stale.UNREADABLE, f"{Stale.UNREADABLE.value} ({str(e).splitlines()[0][:120]})")
                 behind = False
         if stale_ok and behind:  # a reader while the indexer is between a commit and its save: expected
-            log.store.info("reading the vector index of %r from the catalog: %s", col.name, reason)
+            log.store.info("reading the vector index of %r from the catalog: %s", col.name, why)
         else:
-            log.store.warning("rebuilding vector index of %r from the catalog: %s", col.name, reason)
+            log.store.warning("rebuilding vector index of %r from the catalog: %s", col.name, why)
         self.rebuild(catalog, col, persist)
-        return f"rebuilt: {reason}"
+        return f"rebuilt: {why}"
 
     def read_verified(self) -> Sidecar:
-        """Load the index file whose digest is the one in its sidecar. The open file is hashed and then
-        read, so a file the indexer replaces meanwhile is never half-checked; a mismatch is looked at
-        once more (the indexer writes the file, then its sidecar), then called damage."""
-        for attempt in (1, 2):
-            meta = self.read_sidecar()  # before the file: the indexer writes the file first
-            if meta is None:
-                raise RuntimeError("the sidecar is missing or unreadable")
-            with open(self.file, "rb") as f:
-                digest = file_digest(f)
-                if meta.checksum and digest != meta.checksum:
-                    if attempt == 1:
-                        time.sleep(0.1)
-                        continue
-                    raise RuntimeError("checksum mismatch: the file is damaged")
-                f.seek(0)
-                self.index = faiss.read_index(f"/dev/fd/{f.fileno()}")
-            self.checksum = digest
-            return meta
-        raise AssertionError("unreachable")
+        """Load the saved index, checked against its digest (vector_file.VectorFile.read_verified)."""
+        self.index, meta, self.checksum = self.disk.read_verified()
+        return meta
 
     def _empty(self) -> None:
         """An exact index holding nothing, with the codes this space's vectors are held in."""
@@ -320,18 +298,6 @@ class VectorIndex:
 
     def _model_of(self, col: Collection) -> str:
         return (col.model_id if self.space == "text" else col.image_model_id) or ""
-
-    def _why_stale(self, col: Collection) -> str | None:
-        if not self.file.exists():
-            return "index file missing"
-        meta = self.read_sidecar()
-        if meta is None:
-            return "sidecar missing or unreadable"
-        if meta.model_id != self._model_of(col) or meta.dim != self.dim:
-            return f"index made by {meta.model_id}, collection uses {self._model_of(col)}"
-        if meta.version != col.vector_version:
-            return f"index at version {meta.version}, catalog at {col.vector_version}"
-        return None
 
     def _snapshot(self, catalog: Catalog, col: Collection) -> tuple[np.ndarray, np.ndarray, Plan]:
         parts = list(catalog.iter_vectors(col.id, self.dim, space=self.space))
@@ -364,46 +330,25 @@ class VectorIndex:
     def start_rebuild(self, catalog: Catalog, col: Collection) -> None:
         """Rebuild from the catalog in a background thread while this index keeps serving and taking
         changes; finish_rebuild() replays those changes on the new index and swaps it in."""
-        if self._pending is not None:
-            return
-        ids, vecs, plan = self._snapshot(catalog, col)
-        self._journal, self._pending_size = [], len(ids)
-        future: Future[Built] = Future()
-
-        def train() -> None:  # FAISS releases the GIL: searches and indexing go on meanwhile
-            started = time.monotonic()
-            try:
-                future.set_result(build(ids, vecs, plan, space=self.space))
-                log.store.info("%s: new %s index (%d lists) trained in the background in %.1f s", col.name,
-                               plan.kind, plan.nlist, time.monotonic() - started)
-            except BaseException as e:  # noqa: BLE001 - reported by finish_rebuild, on the owner's thread
-                future.set_exception(e)
-
-        self._pending_kind = plan.kind
-        self._pending = future
-        threading.Thread(target=train, name=f"localsearch-retrain-{col.id}", daemon=True).start()
+        if self._retrain is None:
+            ids, vecs, plan = self._snapshot(catalog, col)
+            self._retrain = _Retrain(ids, vecs, plan, self.space, col)
 
     @property
     def rebuilding(self) -> bool:
-        return self._pending is not None
+        return self._retrain is not None
 
     def finish_rebuild(self, wait: bool = False) -> bool:
         """Swap in a finished background rebuild (True), after replaying what changed meanwhile."""
-        if self._pending is None or not (wait or self._pending.done()):
+        retrain = self._retrain
+        if retrain is None or not (wait or retrain.future.done()):
             return False
-        pending, journal, self._pending, self._journal = self._pending, self._journal, None, []
-        try:
-            built = pending.result()
-        except Exception as e:  # the old index is whole and still serving: keep it, try again later
-            log.store.error("background rebuild of the vector index failed: %s", e)
+        self._retrain = None
+        built = retrain.result()
+        if built is None:  # the old index is whole and still serving: keep it, try again later
             return False
-        for ids, vectors in journal:
-            if vectors is None:
-                built.index.remove_ids(ids)  # type: ignore[arg-type]
-            else:
-                built.index.add_with_ids(vectors, ids)
-        self._install(built, self._pending_kind, self._pending_size)
-        for _, vectors in journal:  # what arrived meanwhile is new to these lists too
+        self._install(built, retrain.plan.kind, retrain.size)
+        for _, vectors in retrain.journal:  # what arrived meanwhile is new to these lists too
             if vectors is not None:
                 self._note_drift(vectors)
         return True
@@ -440,40 +385,20 @@ class VectorIndex:
             self._write_sidecar(self._model_of(col), col.vector_version)
 
     def save(self, model_id: str, version: int) -> None:
-        """Index first, then sidecar (with the file's digest): a crash between the two leaves a version
-        mismatch -> rebuild; damage later is caught by the digest."""
-        def write(tmp: Path) -> None:
-            faiss.write_index(self.index, str(tmp))
-            with open(tmp, "rb") as f:
-                self.checksum = file_digest(f)
+        """Index file, then sidecar (vector_file.VectorFile.save)."""
+        self.checksum = self.disk.save(self.index, self._sidecar(model_id, version), self.dim).checksum
+        self.dirty = False
 
-        try:
-            atomic.write_with(self.file, write)
-            self._write_sidecar(model_id, version)
-        except (RuntimeError, OSError) as e:  # faiss says "write error 4014 != 1572864"; the disk says why
-            raise self._save_failed(e) from e
-
-    def _save_failed(self, error: Exception) -> KnownError:
-        """One line for a failed save. The catalog holds every commit and the index is rebuilt from it,
-        so nothing committed is lost; a full disk (less free than the index needs) is named as such."""
-        free = shutil.disk_usage(self.file.parent).free
-        if free < int(self.index.ntotal) * self.dim * 4 + (64 << 20):  # less than the index and a margin
-            return KnownError(f"disk full: {free / 2**20:.0f} MB free on {self.file.parent}; nothing committed was "
-                              "lost (free some space, then run LocalSearch again)")
-        return KnownError(f"cannot save the search index {self.file}: {str(error).splitlines()[0][:200]}; nothing "
-                          "committed was lost")
+    def _sidecar(self, model_id: str, version: int) -> Sidecar:
+        return Sidecar(model_id, self.dim, version, int(self.index.ntotal), self.kind, self.nprobe, self.trained_on,
+                       self.train_error, self.added, self.drift_n, self.drift_sum, self.checksum, self.codes)
 
     def _write_sidecar(self, model_id: str, version: int) -> None:
-        side = {"model_id": model_id, "dim": self.dim, "version": version, "count": int(self.index.ntotal),
-                "kind": self.kind, "nprobe": self.nprobe, "trained_on": self.trained_on,
-                "train_error": self.train_error, "added": self.added, "drift_n": self.drift_n,
-                "drift_sum": self.drift_sum, "checksum": self.checksum, "codes": self.codes}
-        atomic.write_text(self.meta_file, json.dumps(side))
+        self.disk.write_sidecar(self._sidecar(model_id, version))
         self.dirty = False
 
     def delete_files(self) -> None:
-        self.file.unlink(missing_ok=True)
-        self.meta_file.unlink(missing_ok=True)
+        self.disk.delete()
 
     # --- updates and search -------------------------------------------------------------------
 
@@ -486,8 +411,8 @@ class VectorIndex:
             return
         block, id_block = np.ascontiguousarray(np.stack(vectors), dtype=np.float32), np.asarray(ids, np.int64)
         self.index.add_with_ids(block, id_block)
-        if self._pending is not None:
-            self._journal.append((id_block, block))
+        if self._retrain is not None:
+            self._retrain.journal.append((id_block, block))
         self._note_drift(block)
         if self._gpu_index is not None:  # adds go to the GPU copy too; re-cloning 1M vectors takes seconds
             try:
@@ -511,8 +436,8 @@ class VectorIndex:
         # faiss' Python wrapper takes an id array here; its stubs only know the IDSelector overload.
         id_block = np.asarray(ids, dtype=np.int64)
         self.index.remove_ids(id_block)  # type: ignore[arg-type]
-        if self._pending is not None:
-            self._journal.append((id_block, None))
+        if self._retrain is not None:
+            self._retrain.journal.append((id_block, None))
         self._gpu_index = None  # GPU indexes cannot remove by id: the next search clones afresh
         self.dirty = True
 
