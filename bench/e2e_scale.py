@@ -26,7 +26,7 @@ from corpus import paragraph, vocabulary  # noqa: E402
 from localsearch.core import paths  # noqa: E402
 from localsearch.core.embed.sentence import DEFAULT_MODEL_ID  # noqa: E402
 from localsearch.core.search import Query  # noqa: E402
-from localsearch.core import searcher as searcher_module  # noqa: E402
+from localsearch.core import keyword_side  # noqa: E402
 from localsearch.core.service import Service  # noqa: E402
 from localsearch.core.settings import Settings  # noqa: E402
 from localsearch.core.store import wordsync  # noqa: E402
@@ -78,7 +78,7 @@ def main() -> None:
                     help="BM25 as one query, not split into id ranges (for an A/B of the split)")
     args = ap.parse_args()
     if args.one_keyword_query:
-        searcher_module.KEYWORD_SPLIT_AT = 2**62
+        keyword_side.KEYWORD_SPLIT_AT = 2**62
     home = Path(args.home)
     fill_s = None
     if not (home / "data" / "catalog.sqlite3").exists():
@@ -110,9 +110,9 @@ def main() -> None:
     for r in range(args.rounds):
         for engine in ("words", "fts5"):
             if engine == "fts5":
-                service.searcher.word_index = lambda: None  # type: ignore[method-assign]
+                service.searcher.keywords.word_index = lambda: None  # type: ignore[method-assign]
             else:
-                service.searcher.__dict__.pop("word_index", None)
+                service.searcher.keywords.__dict__.pop("word_index", None)
             stages: dict[str, list[float]] = {"embed": [], "keyword": [], "search": []}
             for _ in range(args.repeats):
                 for q in QUERIES:
@@ -130,7 +130,7 @@ def main() -> None:
     print(json.dumps({"bench": "e2e_scale", "chunks": args.chunks, "catalog_fill_s": fill_s,
                       "vector_index": state, "vector_index_s": index_s, "kind": vi.kind, "nprobe": vi.nprobe,
                       "word_index_build_s": words_s, "word_index_mb": words_mb,
-                      "keyword_parts": 1 if args.one_keyword_query else searcher_module.KEYWORD_PARTS,
+                      "keyword_parts": 1 if args.one_keyword_query else keyword_side.KEYWORD_PARTS,
                       "rounds": rounds}))
 
 

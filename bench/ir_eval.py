@@ -109,7 +109,7 @@ def product_runs(home: Path, queries: dict[str, str], names: dict[str, str], lit
     runs: dict[str, dict[str, dict[str, float]]] = {}
     latencies: list[float] = []
     if fts5:
-        service.searcher.word_index = lambda: None  # type: ignore[method-assign]
+        service.searcher.keywords.word_index = lambda: None  # type: ignore[method-assign]
     try:
         service.search(Query("warm up", k=10))
         engine = "words" if service.searcher.word_index() is not None else "fts5"

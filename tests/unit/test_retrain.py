@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from localsearch.core import search
-from localsearch.core import searcher as searcher_mod
+from localsearch.core import keyword_side
 from localsearch.core.search import Query
 from localsearch.core.service import Service
 from localsearch.core.settings import Settings
@@ -195,16 +195,16 @@ def test_split_keyword_search_returns_what_one_query_returns(service, tmp_path, 
     cid = service.catalog.collection("docs").id
     fts = search.fts_query("apple cherry grape")
     whole = service.catalog.keyword_search(fts, [cid], 1000, every_collection=True)
-    monkeypatch.setattr(searcher_mod, "KEYWORD_SPLIT_AT", 0)
-    monkeypatch.setattr(service.searcher, "word_index", lambda: None)  # the FTS5 path (the word index is current)
+    monkeypatch.setattr(keyword_side, "KEYWORD_SPLIT_AT", 0)
+    monkeypatch.setattr(service.searcher.keywords, "word_index", lambda: None)  # the FTS5 path (the word index is current)
     for depth in (1000, 25):
         for every in (True, False):
-            split, seconds = service.searcher._keyword_search("apple cherry grape", [cid], depth, every)()
+            split, seconds = service.searcher.keywords.start("apple cherry grape", [cid], depth, every)()
             assert seconds > 0
             assert [round(s, 9) for _, s in split] == [round(s, 9) for _, s in whole[:depth]]
             if depth == 1000:
                 assert sorted(split) == sorted(whole) and len(whole) > 100
     # each helper thread has its own connection, and so has the thread that searches
-    assert len(service.searcher._readers) == searcher_mod.KEYWORD_PARTS + 1
+    assert len(service.searcher._readers) == keyword_side.KEYWORD_PARTS + 1
     hits = service.search(Query("apple cherry grape", k=5)).hits
     assert len(hits) == 5

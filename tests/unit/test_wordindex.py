@@ -177,7 +177,7 @@ def test_schema_6_logs_changes_and_an_upgraded_catalog_gets_its_index_built(serv
     (folder / "a.txt").write_text("lighthouse keeper")
     service.index("notes", [str(folder)])
     wordindex.wipe(service.paths.words)  # as a catalog from before schema 6: no word index yet
-    service.searcher._words.state = None
+    service.searcher.keywords.forget()
     assert service.searcher.word_index() is None
     (folder / "b.txt").write_text("another lighthouse")
     service.index("notes")

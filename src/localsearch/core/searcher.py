@@ -5,7 +5,6 @@ reads through its own SQLite connection, and the cache of loaded vector indexes 
 here writes; the indexer is the only writer.
 """
 
-import functools
 import os
 import threading
 import time
@@ -13,17 +12,14 @@ import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
 
-from localsearch.core import check, cutoff, folders, log, memory, query_syntax, scanner, search, words
+from localsearch.core import cutoff, folders, keyword_side, log, memory, query_syntax, scanner, search, words
 from localsearch.core.embed.base import Embedder
-from localsearch.core.errors import KnownError
 from localsearch.core.paths import Paths
 from localsearch.core.settings import Settings
-from localsearch.core.store import changelog, keywords, successor, wordindex
+from localsearch.core.store import keywords, successor, wordindex
 from localsearch.core.store.catalog import Catalog, ChunkRow, Collection
 from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.search import Query
@@ -31,16 +27,6 @@ from localsearch.core.types import Hit
 
 if TYPE_CHECKING:
     from localsearch.core.embed.image import ImageEmbedder
-
-KEYWORD_SPLIT_AT = 250_000
-"""From this many passages BM25 runs as KEYWORD_PARTS id ranges in parallel: at 1M passages on 2
-cores the whole search measured p95 24.7-30.9 ms split vs 27.3-40.1 ms as one query (12 runs
-interleaved, bench/README.md). Below it the split's fixed cost (each range re-reads the terms'
-document counts) outweighs it."""
-KEYWORD_PARTS = 2
-WORDS_RETRY_S = 10.0
-"""How often a fast keyword index that failed its check is looked at again (the writer rebuilds it)."""
-
 
 _latency = threading.local()
 _blas_limited = False
@@ -64,42 +50,6 @@ def _single_threaded_search() -> None:
         _blas_limited = True
     faiss.omp_set_num_threads(1)
     _latency.set = True
-
-
-SAME_PHOTO = 0.7
-"""EfficientNet-Lite0 cosine from which a look-alike is called the same photo: on 8 scikit-image
-photos, their half-size, JPEG q20 and 80 % crop copies measured 0.77-1.0 (median 0.94) against the
-original, and distinct photos at most 0.30."""
-
-
-SAME_COLOURS = 1.0
-"""Most L1 distance between two photos' colour histograms (extract.photo.colours) for "same photo":
-resized, JPEG q20 and cropped copies of 8 scikit-image photos measured at most 0.80 (a 60 % crop),
-while images the photo model scores alike but coloured otherwise (the screenshot script's sunsets,
-one gradient in different hues) are far apart. The model's features alone cannot tell those."""
-
-SAME = "same photo (resized, cropped or re-encoded)"
-
-
-def _look_alike(cosine: float) -> str:
-    return SAME if cosine >= SAME_PHOTO else "looks alike"
-
-
-def _colours(path: str) -> np.ndarray | None:
-    """A photo's colour histogram (extract.photo.colours), None where it cannot be read."""
-    from localsearch.core.extract.photo import colours
-
-    try:
-        return colours(path)
-    except (OSError, ValueError):
-        return None
-
-
-def _same_colours(asked: Callable[[], np.ndarray | None], path: str) -> bool:
-    """Whether a look-alike has the colours of the photo asked about (a copy, not a recoloured likeness).
-    Where either cannot be read, the features decide alone."""
-    mine, theirs = asked(), _colours(path)
-    return mine is None or theirs is None or float(np.abs(theirs - mine).sum()) <= SAME_COLOURS
 
 
 @dataclass
@@ -145,16 +95,11 @@ class Searcher:
         self.engine = engine
         self._indexes: dict[tuple[int, str], tuple[int, VectorIndex]] = {}  # (collection, space) -> (version, index)
         self._indexes_lock = threading.RLock()
-        self._helper = ThreadPoolExecutor(max_workers=KEYWORD_PARTS, thread_name_prefix="localsearch-keyword")
+        self._helper = ThreadPoolExecutor(max_workers=keyword_side.KEYWORD_PARTS, thread_name_prefix="localsearch-keyword")
         self._local = threading.local()
         self._readers: "weakref.WeakSet[_Reader]" = weakref.WeakSet()
         self._readers_lock = threading.Lock()
-        self._keywords_ok = False  # the keyword index passed its spot check since the last forget()
-        self._words = wordindex.WordIndex(engine.paths.words)
-        self._words_lock = threading.Lock()
-        self._words_checked: wordindex.State | None = None  # the state that passed the spot check
-        self._words_bad: wordindex.State | None = None  # the state that failed it
-        self._words_bad_at = 0.0
+        self.keywords = keyword_side.KeywordSide(engine.paths.words, self.reader, self._helper)
 
     def close(self) -> None:
         self._helper.shutdown(wait=True)
@@ -164,9 +109,7 @@ class Searcher:
 
     def forget(self, collection_id: int | None = None) -> None:
         """Drop loaded indexes (all, or one collection's): after a model change, an index run, a removal."""
-        self._keywords_ok = False
-        self._words_checked = None  # opened and checked again at the next search
-        self._words.state = None
+        self.keywords.forget()
         with self._indexes_lock:
             if collection_id is None:
                 self._indexes.clear()
@@ -184,89 +127,11 @@ class Searcher:
                 self._readers.add(reader)
         return reader.catalog
 
-    def _verify_keywords(self) -> None:
-        """Never answer from a damaged keyword index (see check.keywords_answer): refuse, in one line."""
-        if self._keywords_ok:
-            return
-        if not check.keywords_answer(self.reader()):
-            raise KnownError("the keyword index in the catalog is damaged: run 'localsearch repair' (your files are "
-                             "safe; the window and 'localsearch watch' also rebuild it when they start)")
-        self._keywords_ok = True
-
     def word_index(self) -> wordindex.WordIndex | None:
-        """The fast keyword index when it holds exactly what the catalog does (else FTS5 answers): it
-        is opened or reloaded when the catalog has moved past it, and spot-checked against the catalog
-        once per state before it is trusted. One that failed (its check, or a search) is looked at
-        again every WORDS_RETRY_S, for the writer to have built it again."""
-        reader = self.reader()
-        identity, last = changelog.position(reader.conn)
-        state = self._words.state
-        trusted = state is not None and state == self._words_checked and state != self._words_bad
-        if trusted and state is not None and state.current(identity, last):
-            return self._words  # the common case: nothing to do
-        with self._words_lock:
-            if state is not None and state == self._words_bad:
-                if time.monotonic() - self._words_bad_at < WORDS_RETRY_S:
-                    return None
-                self._words_bad_at = time.monotonic()
-                state = None
-            if state is None or not state.current(identity, last):
-                state = self._words.refresh()
-            if state is None or state == self._words_bad or not state.current(identity, last):
-                return None
-            if state != self._words_checked:
-                if not self._words.spot_check(reader.conn):
-                    log.search.warning("the fast keyword index does not match the catalog; searching the "
-                                       "catalog's own until the writer rebuilds it")
-                    self._words_bad, self._words_bad_at = state, time.monotonic()
-                    return None
-                self._words_checked = state
-        return self._words
+        """The fast keyword index when it holds exactly what the catalog does (keyword_side.KeywordSide)."""
+        return self.keywords.word_index()
 
-    def _keyword_search(self, query: str, ids: list[int], depth: int,
-                        every: bool) -> Callable[[], tuple[list[tuple[int, float]], float]]:
-        """Starts the BM25 search beside the query embedding (both release the GIL); call the result
-        to wait for it and get (hits, seconds the slowest part took). From the fast keyword index when
-        it is current; else from FTS5, a big catalog as KEYWORD_PARTS ranges of chunk ids at once."""
-        fast = self.word_index()
-        if fast is not None:
-            alternatives = search.term_alternatives(query)
-            state = fast.state
-
-            def fast_one() -> tuple[list[tuple[int, float]], float]:
-                started = time.perf_counter()
-                return fast.search(alternatives, None if every else ids, depth), time.perf_counter() - started
-
-            future = self._helper.submit(fast_one)
-
-            def fast_wait() -> tuple[list[tuple[int, float]], float]:
-                try:
-                    return future.result()
-                except (ValueError, OSError) as e:  # damage found only now: this and later searches use FTS5
-                    log.search.warning("the fast keyword index failed (%s); searching the catalog's own", e)
-                    self._words_bad, self._words_bad_at = state, time.monotonic()
-                    return self._fts5_search(query, ids, depth, every)()
-            return fast_wait
-        return self._fts5_search(query, ids, depth, every)
-
-    def _fts5_search(self, query: str, ids: list[int], depth: int,
-                     every: bool) -> Callable[[], tuple[list[tuple[int, float]], float]]:
-        fts = search.fts_query(query)
-        top = self.reader().max_chunk_id()
-        parts = KEYWORD_PARTS if top >= KEYWORD_SPLIT_AT and (os.cpu_count() or 1) > 1 else 1
-
-        def one(rowids: tuple[int, int]) -> tuple[list[tuple[int, float]], float]:
-            started = time.perf_counter()
-            return self.reader().keyword_search(fts, ids, depth, every, rowids), time.perf_counter() - started
-
-        futures = [self._helper.submit(one, r) for r in search.id_ranges(top, parts)]
-
-        def wait() -> tuple[list[tuple[int, float]], float]:
-            done = [f.result() for f in futures]
-            return search.keyword_merged([hits for hits, _ in done], depth), max(sec for _, sec in done)
-        return wait
-
-    def _selected(self, names: Sequence[str] | None) -> list[Collection]:
+    def selected(self, names: Sequence[str] | None) -> list[Collection]:
         reader = self.reader()
         if not names:
             return reader.collections()
@@ -314,7 +179,7 @@ class Searcher:
 
     def search(self, query: search.Query) -> SearchResult:
         _single_threaded_search()
-        cols = self._selected(query.collections)
+        cols = self.selected(query.collections)
         typed = query.text.strip()
         query, problems = query.with_syntax()
         out = SearchResult(hits=[], warnings=problems)
@@ -322,7 +187,7 @@ class Searcher:
             if cols and typed and not problems:  # only operators: say what is missing
                 out.warnings.append("operators narrow a search: add words to search for")
             return out
-        self._verify_keywords()
+        self.keywords.verify()
         usable: list[tuple[Collection, Embedder]] = []
         for col in cols:  # a collection made by an earlier model answers with it until its next index is done
             model = self.engine.query_embedder(col.model_id) if col.model_id is not None else None
@@ -338,7 +203,7 @@ class Searcher:
         every = not query.collections and not successor.any_building(self.reader())
         if query.mode == "keywords":
             usable = []
-        keyword_result = (self._keyword_search(query.text, [c.id for c in cols], depth, every)
+        keyword_result = (self.keywords.start(query.text, [c.id for c in cols], depth, every)
                           if query.mode != "meaning" else lambda: ([], 0.0))
         semantic: list[tuple[int, float]] = []
         photos: list[tuple[int, float]] = []
@@ -433,53 +298,8 @@ class Searcher:
 
     def similar(self, image_path: str, k: int = 20, collections: Sequence[str] | None = None,
                 exclude_self: bool = False, min_similarity: float | None = None) -> SearchResult:
-        """Photos that look like the one at image_path (itself first, score 1.0, if it is indexed,
-        unless exclude_self), down to min_similarity (None: the photo model's own threshold, see
-        cutoff.looks_alike; 0: every photo, nearest first)."""
-        from localsearch.core.extract.photo import to_model_input
+        """Photos that look like the one at image_path (similar.look_alikes)."""
+        from localsearch.core import similar
 
         _single_threaded_search()
-        out = SearchResult(hits=[])
-        model = self.engine.image_embedder
-        if model is None:
-            out.warnings.append("photo similarity is off in settings (image_model: none)")
-            return out
-        try:
-            pixels = to_model_input(Path(image_path))
-        except OSError as e:  # missing, unreadable: the user's to fix, in one line
-            raise KnownError(f"cannot read the photo {image_path}: {e.strerror or e}") from e
-        vector = model.embed_images([pixels])[0][0]
-        per_collection: list[list[tuple[int, float]]] = []
-        cols = self._selected(collections)
-        for col in cols:
-            if col.image_model_id is None:
-                continue
-            if col.image_model_id != model.model_id:
-                out.warnings.append(f"collection {col.name!r} has photo vectors of {col.image_model_id}; "
-                                    "re-index it to search its photos by similarity")
-                continue
-            per_collection.append(self.vector_index(col, "image", model.dim).search(vector, k + 1))
-        floor = cutoff.looks_alike(model.model_id) if min_similarity is None else min_similarity
-        asked = functools.cache(lambda: _colours(image_path))  # read once, and only if a copy is to be told
-        found = search.semantic_ranked(per_collection, k + 1, floor)
-        rows = self.reader().photo_rows(fid for fid, _ in found)
-        itself = os.path.realpath(image_path)
-        gone = folders.offline(self.reader(), [c.id for c in cols])
-        seen: set[str | int] = set()
-        hits = []
-        for fid, score in found:
-            row = rows.get(fid)
-            if row is None or scanner.under_any(row.path, gone):
-                continue
-            is_self = os.path.realpath(row.path) == itself
-            if is_self and exclude_self:
-                continue
-            if is_self or search.file_key(row) not in seen:  # copies listed once, but always beside the photo asked about
-                seen.add(fid if is_self else search.file_key(row))
-                why = "the photo itself" if is_self else _look_alike(score)
-                if why == SAME and not _same_colours(asked, row.path):
-                    why = "looks alike"
-                hits.append(replace(search.to_hit(score, row, [], why=[why]),
-                                    match_strength=round(min(1.0, max(0.0, score)), 3)))
-        out.total, out.hits = len(hits), hits[:k]
-        return out
+        return similar.look_alikes(self, image_path, k, collections, exclude_self, min_similarity)

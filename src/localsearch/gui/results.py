@@ -8,7 +8,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPalette, QPixmap, QTextDocument
 from PySide6.QtWidgets import (QFileIconProvider, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem)
 
-from localsearch.core.searcher import SAME as SAME_PHOTO
+from localsearch.core.similar import SAME as SAME_PHOTO
 from localsearch.core.types import Hit
 from localsearch.gui.thumbnails import ThumbnailLoader
 
