@@ -8,6 +8,7 @@ reorders them when the cross-encoder is done.
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -64,6 +65,17 @@ def test_off_by_default_and_keywords_alone_are_never_reranked(service, notes):
     query = Query("monthly rent", k=5)
     result = service.search(query)
     assert service.reranker is None and service.rerank(query, result) is result
+
+
+def test_setting_or_clearing_the_reranker_takes_effect_without_a_restart(service, notes, cross_encoder):
+    service.index("notes", [str(notes)])
+    query = Query("monthly rent landlord", k=30)
+    fused = service.search(query)
+    assert service.rerank(query, fused) is fused
+    service.apply_settings(replace(service.settings, reranker=str(cross_encoder)))  # as the Settings dialog does
+    assert service.reranker is not None and service.rerank(query, fused).hits[0].rerank_score is not None
+    service.apply_settings(replace(service.settings, reranker=""))
+    assert service.reranker is None and service.rerank(query, fused) is fused
 
 
 def test_a_missing_reranker_is_one_plain_line(tmp_path, notes):

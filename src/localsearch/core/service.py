@@ -12,9 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localsearch.core import access, folders, log, search
+from localsearch.core import access, folders, log, models, search
 from localsearch.core.search import Query
-from localsearch.core.embed import factory, variants
 from localsearch.core.embed.base import Embedder
 from localsearch.core.errors import CatalogDamaged, KnownError
 from localsearch.core.paths import Paths
@@ -49,11 +48,7 @@ class Service:
         self.paths = paths.ensure()
         self.one_off = one_off
         self.settings = settings if settings is not None else load_settings(paths.settings)
-        self._embedder = embedder
-        self._image_embedder = image_embedder
-        self._reranker: "Reranker | None" = None
-        self._earlier: dict[str, Embedder | None] = {}  # models of collections not yet switched (query_embedder)
-        self._embedder_lock = threading.Lock()
+        self.models = models.Models(self.settings, self.paths.cache / "models", embedder, image_embedder, one_off)
         self.catalog = Catalog(paths.catalog)
         self.searcher = Searcher(self)
 
@@ -63,62 +58,27 @@ class Service:
 
     @property
     def embedder(self) -> Embedder:
-        with self._embedder_lock:
-            if self._embedder is None:
-                self._embedder = factory.create(self.settings, self.paths.cache / "models")
-                if self.one_off:
-                    from localsearch.core.embed.sentence import SentenceEmbedder
-
-                    if isinstance(self._embedder, SentenceEmbedder):
-                        self._embedder.one_query = True
-            return self._embedder
+        return self.models.embedder
 
     @property
     def image_embedder(self) -> "ImageEmbedder | None":
         """The photo model (loaded on first use), or None when photos are indexed by name only."""
-        with self._embedder_lock:
-            if self._image_embedder is None:
-                from localsearch.core.embed import image
-
-                self._image_embedder = image.create(self.settings.image_model, self.settings.device,
-                                                    self.paths.cache / "models")
-            return self._image_embedder
+        return self.models.image_embedder
 
     def apply_settings(self, settings: Settings) -> None:
         """New settings take effect for the next pass; a new model re-indexes (see Indexer._bind_model)."""
-        if settings.text_model != self.settings.text_model or settings.device != self.settings.device:
-            with self._embedder_lock:
-                self._embedder = None
-                self._earlier = {}
-            self.searcher.forget()
-        if settings.image_model != self.settings.image_model or settings.device != self.settings.device:
-            with self._embedder_lock:
-                self._image_embedder = None
+        if self.models.apply(settings):
             self.searcher.forget()
         self.settings = settings
 
     def query_embedder(self, model_id: str) -> Embedder | None:
-        """The model that encodes queries for a collection made by `model_id` (any variant): the configured
-        one, or, while a collection's next index is built with it, the collection's earlier model (None
-        where that cannot be loaded: the collection is then searched by keywords only)."""
-        wanted = variants.base(model_id)
-        if wanted == self.model_id:
-            return self.embedder
-        with self._embedder_lock:
-            if wanted not in self._earlier:
-                try:
-                    self._earlier[wanted] = factory.create(replace(self.settings, text_model=factory.name_for(wanted)),
-                                                           self.paths.cache / "models")
-                    log.search.info("queries for collections still made by %s are encoded with it", wanted)
-                except KnownError as e:
-                    log.search.warning("%s", e)
-                    self._earlier[wanted] = None
-            return self._earlier[wanted]
+        """The model that encodes queries for a collection made by `model_id` (models.Models.query_embedder)."""
+        return self.models.query_embedder(model_id)
 
     @property
     def model_id(self) -> str:
         """The configured model's id, known without loading it."""
-        return self._embedder.model_id if self._embedder is not None else factory.model_id_for(self.settings.text_model)
+        return self.models.model_id
 
     # --- indexing -----------------------------------------------------------------------------
 
@@ -337,13 +297,7 @@ class Service:
     @property
     def reranker(self) -> "Reranker | None":
         """The configured cross-encoder (loaded on first use), or None when none is set."""
-        with self._embedder_lock:
-            if self._reranker is None and self.settings.reranker.strip():
-                from localsearch.core.rerank import Reranker
-
-                self._reranker = Reranker(self.settings.reranker.strip(), self.settings.device,
-                                          self.paths.cache / "models")
-            return self._reranker
+        return self.models.reranker
 
     def rerank(self, query: Query, result: SearchResult) -> SearchResult:
         """The hits of search(query) with the top ones reordered by the configured cross-encoder; the
