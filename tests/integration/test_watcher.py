@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from watchdog.observers import Observer
 
+from localsearch.core import observation
 from localsearch.core import watcher as watcher_mod
 from localsearch.core.search import Query
 from localsearch.core.service import Service
@@ -151,7 +152,7 @@ def test_watch_limit_falls_back_to_polling_with_the_same_results(service, tmp_pa
     root.mkdir()
     (root / "one.txt").write_text("one about otters")
     service.index("docs", [str(root)])
-    monkeypatch.setattr(watcher_mod.Watcher, "_native_observer", lambda self: _RefusingObserver())
+    monkeypatch.setattr(observation.Observation, "native_observer", lambda self: _RefusingObserver())
     states: list[list[watcher_mod.WatchState]] = []
     w = service.watcher(["docs"], poll_interval=0.2, on_state=lambda s: states.append([*s])).start()
     try:

@@ -7,7 +7,6 @@ storm costs one stat per distinct path. At start a full reconciliation pass catc
 changed while nothing was watching; events that arrive meanwhile find those files unchanged.
 """
 
-import errno
 import json
 import os
 import threading
@@ -17,19 +16,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver, ObservedWatch
-from watchdog.observers.polling import PollingObserver
 
-from localsearch.core import atomic, log, priority
+from localsearch.core import atomic, log, observation, priority
 from localsearch.core.errors import KnownError
 from localsearch.core.indexer import Indexer, Report
 from localsearch.core.store import successor
 from localsearch.core.store.catalog import Catalog
 from localsearch.core.writer import WriterLock
 
-_IGNORED = {"opened", "closed_no_write"}
 
 
 class ChangeQueue:
@@ -83,19 +77,6 @@ class ChangeQueue:
             self._cond.notify_all()
 
 
-class _Handler(FileSystemEventHandler):
-    def __init__(self, queue: ChangeQueue, collection: str) -> None:
-        self.queue = queue
-        self.collection = collection
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in _IGNORED:
-            return
-        for p in (event.src_path, getattr(event, "dest_path", "")):
-            if p:
-                self.queue.put(self.collection, os.fsencode(p))
-
-
 @dataclass
 class WatchState:
     collection: str
@@ -112,10 +93,6 @@ PUBLISH_EVERY_S = 0.25
 """At most four publishes a second for counts alone (a new mode is told at once)."""
 
 
-def _watch_limit_hit(e: OSError) -> bool:
-    return e.errno in (errno.ENOSPC, errno.EMFILE, errno.ENFILE)
-
-
 class Watcher:
     """Runs the indexer on its own thread (the only writer) and keeps every root watched."""
 
@@ -129,17 +106,13 @@ class Watcher:
         self.make_indexer = make_indexer
         wanted = list(collections) if collections else [c.name for c in catalog.collections()]
         self.roots = {name: catalog.roots(catalog.collection(name).id) for name in wanted}
-        self.force_polling = force_polling
         self.poll_interval = poll_interval
         self.state_file = state_file
         self.on_state = on_state or (lambda states: None)
         self.on_report = on_report or (lambda report: None)
         self.queue = ChangeQueue(debounce=debounce)
         self.states = {name: WatchState(name) for name in wanted}
-        self._watches: dict[tuple[str, str], tuple[BaseObserver, ObservedWatch]] = {}
-        self._observers: list[BaseObserver] = []
-        self._inotify: BaseObserver | None = None
-        self._polling: BaseObserver | None = None
+        self.observation = observation.Observation(self.queue, force_polling, poll_interval)
         self._stop = threading.Event()
         self._idle = threading.Event()
         self._thread = threading.Thread(target=self._work, name="localsearch-indexer", daemon=True)
@@ -160,68 +133,26 @@ class Watcher:
 
     # --- observers ----------------------------------------------------------------------------
 
-    def _observer(self, polling: bool) -> BaseObserver:
-        if polling:
-            if self._polling is None:
-                self._polling = PollingObserver(timeout=self.poll_interval)
-                self._polling.start()
-                self._observers.append(self._polling)
-            return self._polling
-        if self._inotify is None:
-            self._inotify = self._native_observer()
-            self._inotify.start()
-            self._observers.append(self._inotify)
-        return self._inotify
-
-    def _native_observer(self) -> BaseObserver:
-        return Observer()
-
-    def _schedule(self, name: str, root: str) -> str:
-        """Watch one root natively, or by polling where the OS refuses more watches."""
-        handler = _Handler(self.queue, name)
-        if not self.force_polling:
-            try:
-                obs = self._observer(polling=False)
-                self._watches[(name, root)] = (obs, obs.schedule(handler, root, recursive=True))
-                return "watching"
-            except OSError as e:
-                if not _watch_limit_hit(e):
-                    raise
-                log.watch.warning("%s: the system refused more file watches (%s); polling %s every %.0f s instead",
-                                  name, e.strerror, root, self.poll_interval)
-        obs = self._observer(polling=True)
-        self._watches[(name, root)] = (obs, obs.schedule(handler, root, recursive=True))
-        return "polling"
-
-    def _unschedule(self, name: str, root: str) -> None:
-        found = self._watches.pop((name, root), None)
-        if found:
-            obs, watch = found
-            try:
-                obs.unschedule(watch)
-            except (KeyError, OSError):
-                pass
-
     def _check_roots(self, reconcile: set[str]) -> None:
         """Roots that vanish (unmounted drive) go offline with their index kept; back again -> catch up."""
         for name, roots in self.roots.items():
             modes = []
             for root in roots:
                 present = os.path.isdir(root)
-                watched = (name, root) in self._watches
-                if present and not watched:
-                    modes.append(self._schedule(name, root))
+                watched = self.observation.mode(name, root)
+                if present and watched is None:
+                    watched = self.observation.schedule(name, root)
+                    modes.append(watched)
                     if self.states[name].mode == "offline":
                         log.watch.info("%s: %s is back; catching up", name, root)
                         reconcile.add(name)
                 elif not present:
-                    if watched:
+                    if watched is not None:
                         log.watch.warning("%s: %s is gone (unmounted?); keeping its index, waiting for it", name, root)
-                        self._unschedule(name, root)
+                        self.observation.unschedule(name, root)
                     modes.append("offline")
-                else:
-                    obs = self._watches[(name, root)][0]
-                    modes.append("polling" if obs is self._polling else "watching")
+                elif watched is not None:
+                    modes.append(watched)
             state = self.states[name]
             state.offline = [root for root, m in zip(roots, modes) if m == "offline"]
             mode = "offline" if roots and all(m == "offline" for m in modes) else (
@@ -281,10 +212,7 @@ class Watcher:
         self._interrupt.set()
         self.queue.wake()
         self._thread.join(timeout)
-        for obs in self._observers:
-            obs.stop()
-        for obs in self._observers:
-            obs.join(timeout=5)
+        self.observation.stop()
 
     def wait_idle(self, timeout: float) -> bool:
         """True once caught up with no pending changes. Events still in the kernel are not counted:
