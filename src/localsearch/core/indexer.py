@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from pebble import ProcessExpired, ProcessPool
 
-from localsearch.core import (backfill, check, chunking, extract, extract_worker, log, ocr, passages, priority, repair,
-                              scanner)
+from localsearch.core import (backfill, check, chunking, extract, extract_worker, log, passages, priority, repair,
+                              scanner, sweep)
 from localsearch.core.backfill import Backfill
 from localsearch.core.embed import variants
 from localsearch.core.embed.base import Embedder, gpu_likely
@@ -224,7 +224,7 @@ class Indexer:
     def rebuilding_collections(self) -> set[int]:
         return {cid for (cid, _), v in self._vindexes.items() if v.rebuilding}
 
-    def _vindex(self, col: Collection, space: str = "text") -> tuple[VectorIndex, str]:
+    def vindex_for(self, col: Collection, space: str = "text") -> tuple[VectorIndex, str]:
         dim = self.embedder.dim if space == "text" else self.image_embedder.dim  # type: ignore[union-attr]
         cached = self._vindexes.get((col.id, space))
         if cached is not None and cached.dim == dim:
@@ -315,80 +315,24 @@ class Indexer:
         return None if self.settings.follow_symlinks_outside else roots
 
     def read_photo_text(self, name: str, max_photos: int | None = None) -> Report:
-        """The slow second pass: OCR the photos not read since they changed, in the worker pool.
+        """The slow second pass: OCR the photos not read since they changed (photo_text.read)."""
+        from localsearch.core import photo_text
 
-        max_photos bounds one call, so a watcher can interleave it with fresh changes.
-        """
-        col = self.catalog.collection(name)
-        report = Report(collection=name)
-        if not (self.settings.ocr and ocr.available()):
-            return report
-        started = time.monotonic()
-        left = self.catalog.ocr_left(col.id)
-        if not left:
-            return report
-        self.embedder = variants.choose(self.model, col.model_id, self.settings.text_precision)
-        if col.model_id is not None and col.model_id != self.embedder.model_id:
-            return report  # the next index pass re-embeds the collection; text read now would not match
-        vindex, _ = self._vindex(col)
-        progress = Progress(name, "reading text", total=min(left, max_photos or left))
-        self.on_progress(progress)
-        pool, timeout = self.pool(), self.settings.parse_timeout_s * OCR_TIMEOUT_FACTOR
-        batch = 2 * self.workers
-        while not self.cancel.is_set() and report.photos_read < progress.total:
-            rows = self.catalog.ocr_todo(col.id, min(batch, progress.total - report.photos_read))
-            if not rows:
-                break
-            futures = [pool.schedule(ocr.read_text, args=(r.raw_path,), timeout=timeout) for r in rows]
-            for row, future in zip(rows, futures):
-                if self.cancel.is_set():
-                    future.cancel()  # type: ignore[no-untyped-call]
-                    continue  # not read: stays to do
-                parts, state = self._read_one(row, future, timeout)
-                title = self.catalog.file_title(row.id)  # a PDF's passages read from its scans join its own
-                chunks = chunking.chunk_text(*ocr.joined(parts), passages.budget_for(self.embedder, title)) \
-                    if parts else []
-                vectors = self.embedder.embed_texts([passages.embedding_text(title, c.text) for c in chunks]) \
-                    if chunks else None
-                if vectors is not None and not np.isfinite(vectors).all():  # never into the index
-                    chunks, vectors, state = [], None, "failed: the text model returned invalid numbers"
-                result = self.catalog.add_read_text(col.id, row, chunks, vectors, state)
-                vindex.add(result.added_ids, result.added_vectors)
-                report.photos_read += 1
-                report.chunks += len(result.added_ids)
-                progress.done += 1
-                progress.current = display_path(row.raw_path)
-                self.on_progress(progress)
-        if self.image_embedder is not None and col.image_model_id == self.image_embedder.model_id:
-            self._vindex(col, "image")  # held, so that saving notes the catalog's new version on it too
-        # Not saved here: the caller's save_dirty() does, on its cadence (the watcher steps often).
-        self.sync_words()
-        report.cancelled = self.cancel.is_set()
-        report.seconds = time.monotonic() - started
-        progress.phase = "cancelled" if report.cancelled else "done"
-        self.on_progress(progress)
-        log.index.info("%s: read text in %d photos (%d passages) in %.1f s", name, report.photos_read,
-                       report.chunks, report.seconds)
-        return report
-
-    def _read_one(self, row: FileRow, future: object, timeout: float) -> tuple[list[tuple[int | None, str]], str]:
-        """(text by page, state): a file whose text cannot be read stays indexed; only that text is missing."""
-        value, why = settle(future, row.raw_path, "reading text in",
-                            f"reading text took longer than {timeout:.0f} s", "text recognition crashed")
-        if why is None:
-            return list(value), "done"
-        log.extract.info("%s: no text read: %s", display_path(row.raw_path), why)
-        return [], f"failed: {why}"
+        return photo_text.read(self, name, max_photos)
 
     def _run(self, col: Collection, scan: scanner.ScanResult, known: dict[bytes, FileRow], report: Report,
              full: bool) -> Report:
         started = time.monotonic()
-        vindex, report.vector_index = self._vindex(col)
-        ivindex = self._vindex(col, "image")[0] if self.image_embedder is not None else None
+        vindex, report.vector_index = self.vindex_for(col)
+        ivindex = self.vindex_for(col, "image")[0] if self.image_embedder is not None else None
         report.scanned = len(scan.files)
-        todo, missing = self._diff(scan, known, report)
-        todo = self._same_content(todo, known, report)
-        self._sweep(col, vindex, ivindex, known, todo, missing, report)
+        todo, missing = sweep.diff(scan, known, report)
+        todo = sweep.same_content(self.catalog, todo, known, report)
+        if missing:
+            sweep.moved_or_gone(self.catalog, col, vindex, ivindex, known, todo, missing, report,
+                                self.settings.max_file_bytes)
+            self.sync_words()
+        sweep.count_changes(known, todo, report)
         run = _Run(self, col, vindex, ivindex, report, total=len(todo) + len(scan.problems))
         run.record_problems(scan.problems)
         try:
@@ -444,92 +388,6 @@ class Indexer:
         for space in ("text", "image"):
             self._vindexes.pop((cid, space), None)
             VectorIndex(self.vectors_dir, cid, 1, space=space).delete_files()
-
-    # --- mark and sweep -----------------------------------------------------------------------
-
-    def _diff(self, scan: scanner.ScanResult, known: dict[bytes, FileRow],
-              report: Report) -> tuple[list[scanner.Entry], dict[bytes, FileRow]]:
-        todo: list[scanner.Entry] = []
-        seen: set[bytes] = set()
-        for e in scan.files:
-            seen.add(e.raw_path)
-            row = known.get(e.raw_path)
-            if row and row.status == "ok" and row.size == e.size and row.mtime_ns == e.mtime_ns:
-                report.unchanged += 1
-            else:
-                todo.append(e)
-        problem_paths = {p for p, _ in scan.problems}
-        missing = {
-            raw: row for raw, row in known.items()
-            if raw not in seen and raw not in problem_paths and not scanner.under_any(raw, scan.protected)
-        }
-        return todo, missing
-
-    def _same_content(self, todo: list[scanner.Entry], known: dict[bytes, FileRow],
-                      report: Report) -> list[scanner.Entry]:
-        """A file whose mtime moved but whose size and content hash did not (touched, copied over with
-        the same bytes, a checkout that rewrote it) keeps its passages and vectors: only its mtime is
-        recorded. Hashing reads the file once and needs neither a parser nor a model."""
-        left: list[scanner.Entry] = []
-        stamps: list[tuple[int, int]] = []
-        for e in todo:
-            row = known.get(e.raw_path)
-            if row is None or row.status != "ok" or not row.hash or row.size != e.size:
-                left.append(e)
-                continue
-            try:
-                same = extract_worker.file_hash(e.raw_path) == row.hash
-            except ExtractionError:
-                same = False
-            if same:
-                stamps.append((row.id, e.mtime_ns))
-            else:
-                left.append(e)
-        if stamps:
-            self.catalog.touch_files(stamps)
-            report.unchanged += len(stamps)
-            report.touched += len(stamps)
-        return left
-
-    def _sweep(self, col: Collection, vindex: VectorIndex, ivindex: VectorIndex | None, known: dict[bytes, FileRow],
-               todo: list[scanner.Entry], missing: dict[bytes, FileRow], report: Report) -> None:
-        """Renames keep their vectors (matched by content hash); what is still missing is deleted."""
-        if missing:
-            by_hash: dict[str, list[FileRow]] = {}
-            for row in missing.values():
-                if row.status == "ok" and row.hash:
-                    by_hash.setdefault(row.hash, []).append(row)
-            if by_hash:
-                for e in list(todo):
-                    if e.raw_path in known or e.size > self.settings.max_file_bytes:
-                        continue
-                    try:
-                        digest = extract_worker.file_hash(e.raw_path)
-                    except ExtractionError:
-                        continue
-                    rows = by_hash.get(digest)
-                    if rows:
-                        row = rows.pop()
-                        self.catalog.move_file(row.id, e.raw_path, e.size, e.mtime_ns)
-                        del missing[row.raw_path]
-                        todo.remove(e)
-                        report.moved += 1
-            gone = [row.id for row in missing.values()]
-            removed = self.catalog.remove_files(col.id, gone)
-            vindex.remove(removed)
-            if ivindex is not None:
-                ivindex.remove(gone)  # image ids are file ids; ids it does not hold are ignored
-            report.removed = len(missing)
-            self.sync_words()
-        for e in todo:
-            prior = known.get(e.raw_path)
-            if prior is not None and prior.status == "failed" and prior.size == e.size and prior.mtime_ns == e.mtime_ns:
-                report.retried += 1
-            elif prior is not None:
-                report.updated += 1
-            else:
-                report.added += 1
-
 
 class _Run:
     """One pass over the files to (re)index: a bounded pipeline with batched commits."""
