@@ -1,5 +1,5 @@
 from localsearch.core import search
-from localsearch.core.store.catalog import ChunkRow
+from localsearch.core.store.reads import ChunkRow
 
 
 def test_rrf_rewards_agreement_between_lists():

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 
 from localsearch.core import cutoff, filetypes, query_syntax, words
-from localsearch.core.store.catalog import ChunkRow
+from localsearch.core.store.reads import ChunkRow
 from localsearch.core.types import Hit
 
 RRF_K = 60

@@ -20,7 +20,8 @@ from localsearch.core.embed.base import Embedder
 from localsearch.core.paths import Paths
 from localsearch.core.settings import Settings
 from localsearch.core.store import keywords, successor, wordindex
-from localsearch.core.store.catalog import Catalog, ChunkRow, Collection
+from localsearch.core.store.catalog import Catalog, Collection
+from localsearch.core.store.reads import ChunkRow
 from localsearch.core.store.vectors import VectorIndex
 from localsearch.core.search import Query
 from localsearch.core.types import Hit
