@@ -16,7 +16,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from localsearch import __version__, cli_check, cli_search
-from localsearch.core import disk, log, paths, query_syntax
+from localsearch.core import log, paths, query_syntax, wording
 from localsearch.core.errors import KnownError
 from localsearch.core.filetypes import FILE_TYPES
 
@@ -340,7 +340,7 @@ def cmd_uninstall_desktop(args: argparse.Namespace) -> int:
     from localsearch import desktop
 
     removed = desktop.uninstall()
-    print(f"removed {len(removed)} file(s) from {desktop.data_home()}" if removed else "nothing to remove")
+    print(f"removed {wording.counted(len(removed), 'file')} from {desktop.data_home()}" if removed else "nothing to remove")
     return 0
 
 
@@ -353,14 +353,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(st, indent=2, ensure_ascii=False))
         return 0
-    print(f"data: {st['data_dir']}  ({disk.size_text(st['data_bytes'])} on disk, of which the catalog "
-          f"{disk.size_text(st['catalog_bytes'])})")
+    print(f"data: {st['data_dir']}  ({wording.size_text(st['data_bytes'])} on disk, of which the catalog "
+          f"{wording.size_text(st['catalog_bytes'])})")
     print(f"text model: {st['model']}")
     if not st["collections"]:
         print("no collections yet: localsearch index FOLDER --collection NAME")
     for c in st["collections"]:
-        print(f"\n{c['name']}: {c['files']} files, {c['chunks']} chunks, {c['failed']} failed, "
-              f"vector index {disk.size_text(c['vector_index_bytes'])}, last indexed {_when(c['last_indexed'])}")
+        print(f"\n{c['name']}: {wording.counted(c['files'], 'file')}, {wording.counted(c['chunks'], 'passage')}, "
+              f"{c['failed']:,} failed, "
+              f"vector index {wording.size_text(c['vector_index_bytes'])}, last indexed {_when(c['last_indexed'])}")
         switching = c["switching"]
         print(f"  model: {c['model'] or '(none yet)'}"
               + (f"  — switching to {switching['model']}: {switching['files']} of {switching['of']} files so far "

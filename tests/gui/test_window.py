@@ -76,7 +76,7 @@ def test_add_folder_then_search_as_you_type(qtbot, make_window, docs):
     assert window.count_label.text() == ""
     # the status bar says what the data folder takes on disk (all of it, in a unit a person reads)
     qtbot.waitUntil(lambda: "on disk" in window.status_label.text(), timeout=30000)
-    said = re.search(r"· ([\d.]+) (KB|MB) on disk$", window.status_label.text())
+    said = re.fullmatch(r"1 collection · \d+ files · \d+ passages · ([\d.]+) (KB|MB) on disk", window.status_label.text())
     assert said, window.status_label.text()
     on_disk = sum(p.stat().st_size for p in window.service.paths.data.rglob("*") if p.is_file())
     assert float(said.group(1)) * 1024 ** (1 if said.group(2) == "KB" else 2) == pytest.approx(on_disk, rel=0.5)

@@ -301,7 +301,7 @@ def test_install_desktop_puts_the_entry_icon_and_metadata_in_the_users_data_fold
             assert len({tuple(round(c / 8) for c in row) for row in rows}) == 1, rows
             assert image.getpixel((40, 200))[2] > 150 and image.getpixel((40, 200))[3] == 255
     again = cli("uninstall-desktop")
-    assert again.returncode == 0 and "removed 10 file(s)" in again.stdout
+    assert again.returncode == 0 and "removed 10 files" in again.stdout
     assert not entry.exists() and not icon.exists()
     assert cli("uninstall-desktop").stdout.strip() == "nothing to remove"
 

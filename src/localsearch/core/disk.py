@@ -1,5 +1,4 @@
-"""What LocalSearch takes on disk, and sizes as a person reads them (standard library only: the command
-line's first imports use it)."""
+"""What LocalSearch takes on disk (standard library only: the command line's first imports use it)."""
 
 import os
 from pathlib import Path
@@ -16,13 +15,3 @@ def data_bytes(data: Path) -> int:
             except OSError:  # gone meanwhile (a save's temporary file)
                 continue
     return total
-
-
-def size_text(n: int) -> str:
-    """A size as a person reads it: 412 bytes, 12.3 KB, 80.1 MB, 2.5 GB (units of 1,024)."""
-    value = float(n)
-    for unit in ("bytes", "KB", "MB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"

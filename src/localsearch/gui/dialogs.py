@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QLabel, QPlainTextEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
+from localsearch.core import wording
 from localsearch.core.embed.factory import MULTILINGUAL
 from localsearch.core.settings import DEFAULT_TEXT_MODEL, Settings
 
@@ -146,7 +147,7 @@ class FailuresDialog(QDialog):
         buttons.addButton(self.retry, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(close, QDialogButtonBox.ButtonRole.RejectRole)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"{len(failures)} file(s) could not be indexed. Fix them (or leave them) and "
+        layout.addWidget(QLabel(f"{wording.counted(len(failures), 'file')} could not be indexed. Fix them (or leave them) and "
                                 "retry; files are also retried on the next start."))
         layout.addWidget(self.table)
         layout.addWidget(buttons)

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
-from localsearch.core import disk
+from localsearch.core import wording
 from localsearch.core.preview import Preview
 from localsearch.core.types import Hit
 from localsearch.gui.results import highlighted
@@ -104,7 +104,7 @@ class PreviewPane(QWidget):
             return  # another result was selected meanwhile
         p = self.preview = loaded.preview
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(p.modified)) if p.modified else "?"
-        facts = [disk.size_text(p.size), f"modified {when}"]
+        facts = [wording.size_text(p.size), f"modified {when}"]
         if p.kind == "photo":
             facts += [f"{k}: {v}" for k, v in p.camera.items()]
         self.meta.setText(html.escape(" · ".join(facts)))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from localsearch.core import disk, status
+from localsearch.core import disk, status, wording
 from localsearch.core.embed import factory
 from localsearch.core.indexer import Progress
 from localsearch.core.service import Service
@@ -159,7 +159,7 @@ class CollectionSidebar(QListWidget):
         rows = []
         for col in self.holdings.collections:
             state = states.get(col.name)
-            line = f"{col.files} files · {state_text(state, progress.get(col.name), col.failed)}"
+            line = f"{wording.counted(col.files, 'file')} · {state_text(state, progress.get(col.name), col.failed)}"
             seen = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(state.last_change))
                     if state and state.last_change else "none yet")
             rows.append((col.name, f"{col.name}\n{line}", f"{line}\n" + "\n".join(col.roots)
@@ -191,8 +191,9 @@ class CollectionSidebar(QListWidget):
     def summary(self) -> str:
         h = self.holdings
         files, chunks = sum(c.files for c in h.collections), sum(c.chunks for c in h.collections)
-        return (f"{len(h.collections)} collection(s) · {files} files · {chunks} passages"
-                f" · {disk.size_text(h.data_bytes)} on disk")
+        return (f"{wording.counted(len(h.collections), 'collection')} · {wording.counted(files, 'file')} · "
+                f"{wording.counted(chunks, 'passage')}"
+                f" · {wording.size_text(h.data_bytes)} on disk")
 
     def shutdown(self) -> None:
         self._closed = True
