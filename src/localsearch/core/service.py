@@ -47,14 +47,19 @@ class Service:
         encoded without opening an ONNX Runtime session (SentenceEmbedder.one_query)."""
         self.paths = paths.ensure()
         self.one_off = one_off
-        self.settings = settings if settings is not None else load_settings(paths.settings)
-        self.models = models.Models(self.settings, self.paths.cache / "models", embedder, image_embedder, one_off)
+        self.models = models.Models(settings if settings is not None else load_settings(paths.settings),
+                                    self.paths.cache / "models", embedder, image_embedder, one_off)
         self.catalog = Catalog(paths.catalog)
         self.searcher = Searcher(self)
 
     def close(self) -> None:
         self.searcher.close()
         self.catalog.close()
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force (one record, kept by the models they name)."""
+        return self.models.settings
 
     @property
     def embedder(self) -> Embedder:
@@ -69,7 +74,6 @@ class Service:
         """New settings take effect for the next pass; a new model re-indexes (see Indexer._bind_model)."""
         if self.models.apply(settings):
             self.searcher.forget()
-        self.settings = settings
 
     def query_embedder(self, model_id: str) -> Embedder | None:
         """The model that encodes queries for a collection made by `model_id` (models.Models.query_embedder)."""
