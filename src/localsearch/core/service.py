@@ -46,7 +46,6 @@ class Service:
         """one_off: this process answers one search and ends (the command line on its own): its query is
         encoded without opening an ONNX Runtime session (SentenceEmbedder.one_query)."""
         self.paths = paths.ensure()
-        self.one_off = one_off
         self.models = models.Models(settings if settings is not None else load_settings(paths.settings),
                                     self.paths.cache / "models", embedder, image_embedder, one_off)
         self.catalog = Catalog(paths.catalog)

@@ -64,10 +64,10 @@ class Stale(enum.Enum):
 @dataclass(frozen=True)
 class Why:
     stale: Stale
-    detail: str
+    detail: str = ""  # what the reason alone does not say (versions, models, the error)
 
     def __str__(self) -> str:
-        return self.detail
+        return self.detail or self.stale.value
 
 
 def file_digest(f: BinaryIO) -> str:
@@ -92,10 +92,10 @@ class VectorFile:
     def why_stale(self, model_id: str, dim: int, version: int) -> Why | None:
         """None when the saved index is the one for this model, width and catalog version."""
         if not self.file.exists():
-            return Why(Stale.MISSING, Stale.MISSING.value)
+            return Why(Stale.MISSING)
         meta = self.read_sidecar()
         if meta is None:
-            return Why(Stale.NO_SIDECAR, Stale.NO_SIDECAR.value)
+            return Why(Stale.NO_SIDECAR)
         if meta.model_id != model_id or meta.dim != dim:
             return Why(Stale.OTHER_MODEL, f"index made by {meta.model_id}, collection uses {model_id}")
         if meta.version != version:

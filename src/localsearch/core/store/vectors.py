@@ -212,7 +212,6 @@ class VectorIndex:
         """space: 'text' (ids are chunk ids) or 'image' (ids are file ids of photos)."""
         stem = f"collection-{collection_id}" + ("" if space == "text" else f"-{space}")
         self.disk = VectorFile(directory, stem)
-        self.file, self.meta_file = self.disk.file, self.disk.meta_file
         self.space = space
         self.dim = dim
         self.index: faiss.Index
@@ -232,6 +231,14 @@ class VectorIndex:
         self._retrain: _Retrain | None = None  # a rebuild training in the background
 
     # --- persistence --------------------------------------------------------------------------
+
+    @property
+    def file(self) -> Path:
+        return self.disk.file
+
+    @property
+    def meta_file(self) -> Path:
+        return self.disk.meta_file
 
     def read_sidecar(self) -> Sidecar | None:
         return self.disk.read_sidecar()
@@ -260,7 +267,7 @@ class VectorIndex:
                 if self.index.d != self.dim:
                     raise RuntimeError("the index file does not match its sidecar")
                 if why is None and self.index.ntotal != catalog.vector_count(col.id, self.space):
-                    why = Why(Stale.COUNT, Stale.COUNT.value)
+                    why = Why(Stale.COUNT)
                 self._adopt(meta)
                 self.dirty, self._gpu_index, self.stale = False, None, why is not None
                 if why is None:
